@@ -1,0 +1,40 @@
+# Two commands: `make lab` and `make test`. Both stand on `make venv`, which installs the exact
+# pins of requirements.lock into .venv once, and again only when the pins or pyproject change.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv lab test notebooks bench figures clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# JupyterLab on the course's first page, on 127.0.0.1 only, with a fresh random token (printed).
+lab: venv
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) notebooks/00_start_here.ipynb
+
+# Unit + property tests of the core, nbval (strict) on every notebook, browser tests.
+test: venv
+	$(PY) -m pytest
+
+# Re-execute every notebook in place, top to bottom, in a fresh kernel.
+notebooks: venv
+	for nb in notebooks/[0-9]*.ipynb; do \
+	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; \
+	done
+
+bench: venv
+	$(PY) benchmarks/bench_lloyd.py
+
+figures: venv
+	$(PY) -m argmin_kmeans.figures figures
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Worked solutions for teachers (one module per lesson). Students: try the exercise first."""

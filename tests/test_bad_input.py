@@ -1,0 +1,133 @@
+"""Every bad input gets a clear error that names the offending value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import argmin_kmeans as ak
+
+X = torch.tensor(np.random.default_rng(0).normal(size=(20, 3)))
+C = X[:4].clone()
+ALL = [ak.assign, ak.kmeans_loss, ak.loss_gradient, ak.lloyd_step, ak.newton_step,
+       lambda X, C: ak.gd_step(X, C, 0.1), lambda X, C: ak.fit(X, C, "lloyd")]
+
+
+def with_value(t: torch.Tensor, idx, value: float) -> torch.Tensor:
+    t = t.clone()
+    t[idx] = value
+    return t
+
+
+@pytest.mark.parametrize("fn", ALL)
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_X(fn, bad) -> None:
+    with pytest.raises(ValueError, match=rf"X contains 1 non-finite.*X\[3, 1\] = {bad}"):
+        fn(with_value(X, (3, 1), bad), C)
+
+
+@pytest.mark.parametrize("fn", ALL)
+def test_non_finite_centers(fn) -> None:
+    with pytest.raises(ValueError, match=r"centers contains 1 non-finite.*centers\[2, 0\] = nan"):
+        fn(X, with_value(C, (2, 0), float("nan")))
+
+
+@pytest.mark.parametrize("fn", ALL)
+def test_not_2d(fn) -> None:
+    with pytest.raises(ValueError, match=r"X must be 2-D.*1-D with shape \(20,\)"):
+        fn(X[:, 0], C)
+    with pytest.raises(ValueError, match=r"centers must be 2-D.*3-D with shape \(1, 4, 3\)"):
+        fn(X, C[None])
+
+
+@pytest.mark.parametrize("fn", ALL)
+def test_empty_X_and_no_centres(fn) -> None:
+    with pytest.raises(ValueError, match=r"X is empty: shape \(0, 3\)"):
+        fn(X[:0], C)
+    with pytest.raises(ValueError, match=r"centers is empty: shape \(0, 3\)"):
+        fn(X, C[:0])
+
+
+@pytest.mark.parametrize("fn", ALL)
+def test_more_centres_than_points(fn) -> None:
+    with pytest.raises(ValueError, match="n_clusters=4 is more than n_samples=3"):
+        fn(X[:3], C)
+
+
+@pytest.mark.parametrize("fn", ALL)
+def test_feature_mismatch(fn) -> None:
+    with pytest.raises(ValueError, match=r"X has n_features=3 but centers has n_features=2"):
+        fn(X, C[:, :2])
+
+
+@pytest.mark.parametrize("lr", [0.0, -1.0, float("nan"), float("inf")])
+def test_bad_lr(lr) -> None:
+    with pytest.raises(ValueError, match=f"lr={lr!r}"):
+        ak.gd_step(X, C, lr)
+    with pytest.raises(ValueError, match=f"lr={lr!r}"):
+        ak.fit(X, C, "gd", lr=lr)
+
+
+def test_bad_per_centre_lr() -> None:
+    with pytest.raises(ValueError, match=r"shape \(4,\).*got shape \(3,\)"):
+        ak.gd_step(X, C, torch.ones(3))
+    with pytest.raises(ValueError, match=r"lr\[2\]=-1.0"):
+        ak.gd_step(X, C, torch.tensor([1.0, 1.0, -1.0, 1.0]))
+    with pytest.raises(TypeError, match="got True"):
+        ak.gd_step(X, C, True)
+    with pytest.raises(TypeError, match="got str"):
+        ak.gd_step(X, C, "0.1")
+
+
+@pytest.mark.parametrize("fn", ALL)
+def test_integer_dtypes_are_refused_with_a_recipe(fn) -> None:
+    with pytest.raises(TypeError, match=r"X has dtype torch.int64.*X.float\(\)"):
+        fn(X.long(), C)
+    with pytest.raises(TypeError, match=r"centers has dtype int32.*astype\(np.float64\)"):
+        fn(X.numpy(), C.numpy().astype(np.int32))
+    with pytest.raises(TypeError, match=r"X has dtype torch.bool"):
+        fn(X > 0, C)
+
+
+@pytest.mark.parametrize("fn", ALL)
+def test_mixed_float_dtypes(fn) -> None:
+    with pytest.raises(TypeError, match="X has dtype torch.float32 but centers has dtype torch.float64"):
+        fn(X.float(), C)
+
+
+def test_not_an_array() -> None:
+    with pytest.raises(TypeError, match="must be a torch.Tensor or numpy.ndarray, got list"):
+        ak.assign(X.tolist(), C)
+
+
+def test_different_devices() -> None:
+    meta = C.to("meta")
+    with pytest.raises(ValueError, match="X is on device cpu but centers is on device meta"):
+        ak.assign(X, meta)
+
+
+def test_bad_empty_policy_and_init() -> None:
+    with pytest.raises(ValueError, match="empty must be 'keep' or 'relocate', got 'drop'"):
+        ak.lloyd_step(X, C, empty="drop")
+    with pytest.raises(ValueError, match=r"n_clusters must be an integer in \[1, n_samples=20\], got 21"):
+        ak.random_init(X, 21)
+
+
+def test_argmax_bad_input() -> None:
+    with pytest.raises(ValueError, match="delta=0"):
+        ak.argmax_zero_gradient(delta=0)
+    with pytest.raises(ValueError, match=r"shape \(1,\)"):
+        ak.argmax_zero_gradient([1.0])
+    with pytest.raises(ValueError, match="nan"):
+        ak.argmax_zero_gradient([1.0, float("nan")])
+
+
+def test_no_nan_centre_ever_from_a_valid_input() -> None:
+    # every centre empty but one, tiny data, float32: still finite
+    Xs = torch.zeros(5, 2)
+    Cs = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    for step in (ak.lloyd_step, ak.newton_step, lambda a, b: ak.gd_step(a, b, 0.1)):
+        out = step(Xs, Cs)
+        assert bool(torch.isfinite(out).all())
+        assert torch.equal(out[1:], Cs[1:])
