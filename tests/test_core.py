@@ -245,16 +245,25 @@ def test_chunking_gives_the_same_answer(monkeypatch, chunk: int) -> None:
     C = X[:5].clone()
     full_labels, full_loss, full_step = ak.assign(X, C), ak.kmeans_loss(X, C), ak.lloyd_step(X, C)
     monkeypatch.setattr(core, "CHUNK_ELEMENTS", chunk)
-    assert core._chunk_rows(200, 5, 3) == max(1, chunk // 5)
+    assert core._chunk_rows(200, 5, 3) == max(1, min(200, chunk // 5))
     assert torch.equal(ak.assign(X, C), full_labels)
     assert torch.allclose(ak.kmeans_loss(X, C), full_loss, rtol=1e-13)
     assert torch.equal(ak.lloyd_step(X, C), full_step)
 
 
-def test_chunk_memory_is_bounded_at_a_million_points() -> None:
-    # (rows, max(k, d)) block of at most CHUNK_ELEMENTS entries: 16 MiB in float32
-    rows = core._chunk_rows(1_000_000, 32, 16)
-    assert rows * 32 * 4 <= 16 * 2**20
+@pytest.mark.parametrize("k, d", [(32, 16), (8, 2), (64, 64), (20, 200), (1000, 3)])
+def test_chunk_memory_is_bounded_at_a_million_points(k: int, d: int) -> None:
+    # the (rows, k) distances and (rows, d) differences of one chunk: a few MiB in float64
+    rows = core._chunk_rows(1_000_000, k, d)
+    assert rows * (k + d) * 8 <= 16 * 2**20
+
+
+def test_sq_distances_are_clamped_and_match_brute_force() -> None:
+    X = torch.tensor(blobs(0, n=50, d=3, k=3))
+    C = torch.cat([X[:1], X[5:8]])  # a centre on a sample: true distance 0
+    D = ak.sq_distances(X, C)
+    assert D.shape == (50, 4) and bool((D >= 0).all())
+    assert torch.allclose(D, question_distances(X, C).t(), atol=1e-10)
 
 
 def test_distances_are_clamped_and_loss_is_exact_for_offset_data() -> None:

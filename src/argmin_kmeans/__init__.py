@@ -14,6 +14,7 @@ from .core import (
     lloyd_step,
     loss_gradient,
     newton_step,
+    sq_distances,
 )
 from .fit import METHODS, KMeansHistory, fit, random_init
 
@@ -30,6 +31,7 @@ __all__ = [
     "lloyd_step",
     "loss_gradient",
     "newton_step",
+    "sq_distances",
     "METHODS",
     "KMeansHistory",
     "fit",

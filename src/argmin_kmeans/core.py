@@ -28,8 +28,8 @@ Memory
 ------
 Distances are never formed from the ``(n_clusters, n_samples, n_features)`` difference tensor.
 They come from :math:`\lVert x\rVert^2 - 2 x\cdot c + \lVert c\rVert^2` (one matmul) over
-chunks of rows, so the extra memory is ``chunk_rows * n_clusters`` numbers (about 16 MiB by
-default) whatever ``n_samples`` is. Tiny negative values from cancellation are clamped to 0.
+chunks of rows, so the extra memory is ``chunk_rows * max(n_clusters, n_features)`` numbers
+(2 MiB in float32 by default) whatever ``n_samples`` is. Tiny negative values from cancellation are clamped to 0.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ import torch
 from ._validation import ArrayLike, check_lr, check_pair, to_output
 
 __all__ = [
+    "sq_distances",
     "assign",
     "kmeans_loss",
     "cluster_stats",
@@ -52,49 +53,89 @@ __all__ = [
     "CHUNK_ELEMENTS",
 ]
 
-#: Upper bound on the number of entries of one ``(rows, n_clusters)`` distance block.
-#: 2**22 float32 entries are 16 MiB; float64 32 MiB.
-CHUNK_ELEMENTS = 2**22
+#: Upper bound on the number of entries of one ``(rows, max(n_clusters, n_features))`` block.
+#: 2**19 float32 entries are 2 MiB: small enough that a chunk's distances stay in cache between
+#: the matmul, the argmin and the M-step sums that follow.
+CHUNK_ELEMENTS = 2**19
 
 Empty = Literal["keep", "relocate"]
 
 
 def _chunk_rows(n: int, k: int, d: int) -> int:
-    # bounded by both the (rows, k) distance block and the (rows, d) gathered-centre block
+    # bounded by both the (rows, k) distance block and the (rows, d) data/centre blocks
     return max(1, min(n, CHUNK_ELEMENTS // max(k, d, 1)))
+
+
+def _pass(
+    X: torch.Tensor,
+    C: torch.Tensor,
+    *,
+    with_stats: bool = False,
+    with_inertia: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
+    """One chunked pass over ``X``: labels, and optionally counts/sums and the inertia.
+
+    Validated tensors, no autograd. Per chunk of rows, distances are ``||c||^2 - 2 x.c``
+    (``||x||^2`` does not change the argmin); the chunk's sums are accumulated while it is
+    still in cache. The inertia is summed from the *direct* differences ``x_i - c_{label_i}``,
+    so its value does not suffer the cancellation of the expanded formula.
+
+    Returns
+    -------
+    labels : int64 (n,); counts : (k,) X's dtype; sums : (k, d); inertia : 0-d
+    """
+    n, d = X.shape
+    k = C.shape[0]
+    with torch.no_grad():
+        labels = torch.zeros(n, dtype=torch.int64, device=X.device)
+        counts = sums = inertia = None
+        if with_stats:
+            sums = torch.zeros((k, d), dtype=X.dtype, device=X.device)
+        if with_inertia:
+            inertia = torch.zeros((), dtype=X.dtype, device=X.device)
+        c_sq = (C * C).sum(dim=1)  # (k,)
+        Ct = C.t()
+        step = _chunk_rows(n, k, d)
+        for s in range(0, n, step):
+            Xc = X[s : s + step]  # (m, d)
+            lab = labels[s : s + step]  # (m,) view: filled in place
+            if k > 1:
+                # (m, k) = c_sq - 2 Xc C^T ; ties go to the lowest index, as in scikit-learn
+                D = torch.addmm(c_sq, Xc, Ct, beta=1.0, alpha=-2.0)
+                torch.argmin(D, dim=1, out=lab)
+            if sums is not None:
+                sums.index_add_(0, lab, Xc)
+            if inertia is not None:
+                diff = Xc - C.index_select(0, lab)
+                inertia += (diff * diff).sum()
+        if with_stats:
+            counts = torch.bincount(labels, minlength=k).to(X.dtype)
+    return labels, counts, sums, inertia
 
 
 def _assign(
     X: torch.Tensor, C: torch.Tensor, *, with_inertia: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Labels (and optionally the inertia) for validated tensors; no autograd.
-
-    Distances per chunk are ``||c||^2 - 2 x.c`` (the ``||x||^2`` term does not change the
-    argmin). The inertia is summed from the *direct* differences ``x_i - c_{label_i}`` so its
-    value does not suffer the cancellation of the expanded formula.
-    """
-    n, d = X.shape
-    k = C.shape[0]
-    with torch.no_grad():
-        labels = torch.empty(n, dtype=torch.int64, device=X.device)
-        if k == 1:
-            labels.zero_()
-        else:
-            c_sq = (C * C).sum(dim=1)  # (k,)
-            Ct = C.t()
-            step = _chunk_rows(n, k, d)
-            for s in range(0, n, step):
-                # (m, k) = c_sq - 2 * X[s:s+m] @ C.T ; argmin ties go to the lowest index
-                D = torch.addmm(c_sq, X[s : s + step], Ct, beta=1.0, alpha=-2.0)
-                torch.argmin(D, dim=1, out=labels[s : s + step])
-        inertia = None
-        if with_inertia:
-            inertia = torch.zeros((), dtype=X.dtype, device=X.device)
-            step = _chunk_rows(n, k, d)
-            for s in range(0, n, step):
-                diff = X[s : s + step] - C.index_select(0, labels[s : s + step])
-                inertia += (diff * diff).sum()
+    """Labels (and optionally the inertia) for validated tensors; no autograd."""
+    labels, _, _, inertia = _pass(X, C, with_inertia=with_inertia)
     return labels, inertia
+
+
+def sq_distances(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
+    r"""All squared distances :math:`\lVert x_i - c_k\rVert^2` as an ``(n_samples, n_clusters)`` array.
+
+    Computed as :math:`\lVert x\rVert^2 - 2x\cdot c + \lVert c\rVert^2` (one matmul) and clamped
+    at 0: cancellation can make a true distance of 0 come out as a tiny negative number. The
+    output itself has ``n_samples * n_clusters`` entries; the algorithms never need it whole
+    (they work chunk by chunk), it is here for lessons and plots.
+    """
+    Xt, Ct, np_out = check_pair(X, centers)
+    with torch.no_grad():
+        C = Ct.detach()
+        x_sq = (Xt * Xt).sum(dim=1, keepdim=True)  # (n, 1)
+        D = torch.addmm((C * C).sum(dim=1), Xt, C.t(), beta=1.0, alpha=-2.0).add_(x_sq)
+        D.clamp_(min=0.0)
+    return to_output(D, np_out)
 
 
 def assign(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
@@ -172,14 +213,12 @@ def cluster_stats(X: ArrayLike, centers: ArrayLike) -> tuple[ArrayLike, ArrayLik
     sums : shape (n_clusters, n_features), X's dtype
     """
     Xt, Ct, np_out = check_pair(X, centers)
-    labels, _ = _assign(Xt, Ct.detach())
-    counts, sums = _stats(Xt, labels, Ct.shape[0])
+    labels, counts, sums, _ = _pass(Xt, Ct.detach(), with_stats=True)
     return tuple(to_output(t, np_out) for t in (labels, counts, sums))  # type: ignore[return-value]
 
 
 def _gradient(X: torch.Tensor, C: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    labels, _ = _assign(X, C)
-    counts, sums = _stats(X, labels, C.shape[0])
+    _, counts, sums, _ = _pass(X, C, with_stats=True)
     return 2.0 * (counts[:, None] * C - sums), counts
 
 
@@ -261,6 +300,17 @@ def _lloyd(
     X: torch.Tensor, C: torch.Tensor, labels: torch.Tensor, empty: Empty = "keep"
 ) -> torch.Tensor:
     counts, sums = _stats(X, labels, C.shape[0])
+    return _means(X, C, labels, counts, sums, empty)
+
+
+def _means(
+    X: torch.Tensor,
+    C: torch.Tensor,
+    labels: torch.Tensor,
+    counts: torch.Tensor,
+    sums: torch.Tensor,
+    empty: Empty = "keep",
+) -> torch.Tensor:
     if empty == "relocate":
         _relocate_empty(X, C, labels, counts, sums)
     nonempty = counts > 0
@@ -290,13 +340,17 @@ def lloyd_step(X: ArrayLike, centers: ArrayLike, *, empty: Empty = "keep") -> Ar
     Xt, Ct, np_out = check_pair(X, centers)
     with torch.no_grad():
         C = Ct.detach()
-        labels, _ = _assign(Xt, C)
-        out = _lloyd(Xt, C, labels, empty)
+        labels, counts, sums, _ = _pass(Xt, C, with_stats=True)
+        out = _means(Xt, C, labels, counts, sums, empty)  # type: ignore[arg-type]
     return to_output(out, np_out)
 
 
 def _newton(X: torch.Tensor, C: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     counts, sums = _stats(X, labels, C.shape[0])
+    return _newton_from_stats(C, counts, sums)
+
+
+def _newton_from_stats(C: torch.Tensor, counts: torch.Tensor, sums: torch.Tensor) -> torch.Tensor:
     g = 2.0 * (counts[:, None] * C - sums)
     h = 2.0 * counts  # Hessian block 2 n_k I
     # H^{-1} g on non-empty blocks; an empty block is singular and its gradient is 0
@@ -325,7 +379,7 @@ def newton_step(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     Xt, Ct, np_out = check_pair(X, centers)
     with torch.no_grad():
         C = Ct.detach()
-        labels, _ = _assign(Xt, C)
-        out = _newton(Xt, C, labels)
+        _, counts, sums, _ = _pass(Xt, C, with_stats=True)
+        out = _newton_from_stats(C, counts, sums)  # type: ignore[arg-type]
     return to_output(out, np_out)
 

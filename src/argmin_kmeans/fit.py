@@ -14,28 +14,30 @@ import numpy as np
 import torch
 
 from ._validation import ArrayLike, as_tensor, check_lr, check_pair, to_output
-from .core import _assign, _lloyd, _newton, _stats
+from .core import _means, _newton_from_stats, _pass
 
 __all__ = ["KMeansHistory", "fit", "random_init", "METHODS"]
 
 Method = Literal["gd", "lloyd", "newton"]
 
-#: ``step(X, centers, labels, lr) -> new centers`` for validated tensors; ``labels`` are the
-#: current assignments of ``X`` to ``centers``. Add an entry to give ``fit`` a new method.
-StepFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, "float | torch.Tensor | None"], torch.Tensor]
+#: ``step(X, centers, labels, counts, sums, lr) -> new centers`` for validated tensors, where
+#: ``labels`` (n,), ``counts`` (k,) and ``sums`` (k, d) describe the current assignment of ``X``
+#: to ``centers``. Add an entry to give ``fit`` a new method.
+StepFn = Callable[..., torch.Tensor]
 
 
-def _gd(X: torch.Tensor, C: torch.Tensor, labels: torch.Tensor, lr) -> torch.Tensor:
-    counts, sums = _stats(X, labels, C.shape[0])
-    g = 2.0 * (counts[:, None] * C - sums)
+def _gd(X, C, labels, counts, sums, lr) -> torch.Tensor:
+    g = 2.0 * (counts[:, None] * C - sums)  # (k, d): the argmin-constant gradient
     return C - g * (lr[:, None] if isinstance(lr, torch.Tensor) else lr)
 
 
 METHODS: dict[str, StepFn] = {
     "gd": _gd,
-    "lloyd": lambda X, C, labels, lr: _lloyd(X, C, labels, "keep"),
-    "lloyd-relocate": lambda X, C, labels, lr: _lloyd(X, C, labels, "relocate"),
-    "newton": lambda X, C, labels, lr: _newton(X, C, labels),
+    "lloyd": lambda X, C, labels, counts, sums, lr: _means(X, C, labels, counts, sums, "keep"),
+    "lloyd-relocate": lambda X, C, labels, counts, sums, lr: _means(
+        X, C, labels, counts.clone(), sums.clone(), "relocate"
+    ),
+    "newton": lambda X, C, labels, counts, sums, lr: _newton_from_stats(C, counts, sums),
 }
 
 #: Methods whose next centres depend on the labels alone: once an update changes no label, the
@@ -145,17 +147,18 @@ def fit(
         scale = float(Xt.var(dim=0, unbiased=False).mean()) if Xt.shape[0] > 1 else 1.0
         abs_tol = tol * scale
         step = METHODS[method]
-        labels, inertia = _assign(Xt, C, with_inertia=True)
+        # one chunked pass per iteration gives the labels, the loss and the M-step statistics
+        labels, counts, sums, inertia = _pass(Xt, C, with_stats=True, with_inertia=True)
         centers, losses, changed = [C], [inertia], []
         converged = False
         for _ in range(max_iter):
-            C_new = step(Xt, C, labels, eta)
+            C_new = step(Xt, C, labels, counts, sums, eta)
             if not bool(torch.isfinite(C_new).all()):
                 raise FloatingPointError(
                     f"method={method!r} produced non-finite centres at iteration {len(changed) + 1}"
                     f" (lr={lr!r} is far too large: gradient descent diverged)"
                 )
-            new_labels, inertia = _assign(Xt, C_new, with_inertia=True)
+            new_labels, counts, sums, inertia = _pass(Xt, C_new, with_stats=True, with_inertia=True)
             n_changed = int((new_labels != labels).sum())
             shift = float(((C_new - C) ** 2).sum())
             centers.append(C_new)

@@ -1,0 +1,164 @@
+"""Time and memory of one Lloyd iteration: argmin_kmeans vs scikit-learn vs the question's code.
+
+``make bench`` runs this. For each configuration ``(n, d, k)`` and each implementation, a
+fresh subprocess makes the same float32 data and init (seeded), warms up, and reports
+
+* the time of one iteration (the minimum over repeats, in ms), and
+* the peak extra memory of the iteration: the growth of the process's peak RSS over what the
+  data already needed (MiB).
+
+Implementations:
+
+* ``ours``: ``argmin_kmeans.lloyd_step(X, C)`` — a public call, validation included.
+* ``sklearn``: ``KMeans(init=C, n_init=1, max_iter=m, tol=0, algorithm="lloyd").fit(X)``;
+  one iteration is ``(t(m = a + r) - t(m = a)) / r``, which removes the fit's fixed costs
+  (validation, centring, the final E-step). We check ``n_iter_`` equals ``max_iter`` (no early
+  stop), and print a warning otherwise.
+* ``naive``: the question's step (``argmin_kmeans.naive.question_step``: the ``(k, n, d)``
+  difference tensor, argmin membership, per-cluster masks, ``backward()``), skipped when the
+  difference tensor alone would exceed ``--naive-limit-gb``.
+
+Both libraries use the same number of threads (``--threads``, default: all cores), torch via
+``torch.set_num_threads`` and scikit-learn via ``threadpoolctl``. The ratio column is
+``ours / sklearn`` from the same run: below 1 means we are faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+CONFIGS = [(100_000, 2, 8), (100_000, 64, 64), (1_000_000, 16, 32), (200_000, 200, 20)]
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def make_data(n: int, d: int, k: int):
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    # unstructured Gaussian data: Lloyd keeps relabelling points for many iterations, so
+    # scikit-learn does not stop early and every timed iteration does real work
+    X = torch.randn(n, d, generator=g, dtype=torch.float32)
+    C = X[torch.randperm(n, generator=g)[:k]].clone()
+    return X, C
+
+
+def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int) -> dict:
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    X, C = make_data(n, d, k)
+    Xn, Cn = X.numpy(), C.numpy()
+    out: dict = {"impl": impl, "n": n, "d": d, "k": k, "threads": threads}
+    with threadpool_limits(limits=threads):
+        if impl == "ours":
+            from argmin_kmeans import lloyd_step
+
+            step = lambda: lloyd_step(X, C)  # noqa: E731
+        elif impl == "naive":
+            from argmin_kmeans.naive import question_step
+
+            step = lambda: question_step(X, C, 1e-5)  # noqa: E731
+        elif impl == "sklearn":
+            from sklearn.cluster import KMeans
+
+            a, r = 2, 6
+
+            def fit(m: int) -> float:
+                km = KMeans(n_clusters=k, init=Cn, n_init=1, max_iter=m, tol=0, algorithm="lloyd")
+                t0 = time.perf_counter()
+                km.fit(Xn)
+                dt = time.perf_counter() - t0
+                if km.n_iter_ != m:
+                    out["warning"] = f"sklearn stopped after {km.n_iter_} < {m} iterations"
+                return dt
+
+            fit(a)  # warm-up
+            base = peak_rss_mib()
+            t_a = min(fit(a) for _ in range(repeats))
+            t_b = min(fit(a + r) for _ in range(repeats))
+            out["ms"] = 1e3 * max(t_b - t_a, 0.0) / r
+            out["peak_mib"] = peak_rss_mib() - base
+            return out
+        else:
+            raise ValueError(impl)
+        step()  # warm-up (allocator, thread pool)
+        base = peak_rss_mib()
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - t0)
+        out["ms"] = 1e3 * min(times)
+        out["peak_mib"] = peak_rss_mib() - base
+    return out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import sklearn
+    import torch
+
+    return (f"{cpu}, {os.cpu_count()} logical cores; Python {platform.python_version()}, "
+            f"torch {torch.__version__}, scikit-learn {sklearn.__version__}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--naive-limit-gb", type=float, default=2.5)
+    ap.add_argument("--one", nargs=4, metavar=("IMPL", "N", "D", "K"), help=argparse.SUPPRESS)
+    ap.add_argument("--configs", default=None, help="e.g. '100000,2,8;100000,64,64'")
+    args = ap.parse_args()
+    if args.one:
+        impl, n, d, k = args.one[0], *map(int, args.one[1:])
+        print(json.dumps(run_one(impl, n, d, k, args.threads, args.repeats)))
+        return
+    configs = CONFIGS
+    if args.configs:
+        configs = [tuple(map(int, c.split(","))) for c in args.configs.split(";")]
+    print(f"machine: {machine()}; threads: {args.threads}; float32; min of {args.repeats} repeats\n")
+    header = ("| n | d | k | ours ms/iter | ours peak MiB | sklearn ms/iter | sklearn peak MiB "
+              "| ours / sklearn | naive ms/iter | naive peak MiB | naive / ours |")
+    print(header)
+    print("|---" * 11 + "|")
+    for n, d, k in configs:
+        res = {}
+        for impl in ("ours", "sklearn", "naive"):
+            if impl == "naive" and 4.0 * n * d * k / 1e9 > args.naive_limit_gb:
+                res[impl] = None
+                continue
+            cmd = [sys.executable, __file__, "--one", impl, str(n), str(d), str(k),
+                   "--threads", str(args.threads), "--repeats", str(args.repeats)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            res[impl] = json.loads(proc.stdout.strip().splitlines()[-1])
+            if "warning" in res[impl]:
+                print(f"  warning ({n},{d},{k}): {res[impl]['warning']}", file=sys.stderr)
+        o, s, q = res["ours"], res["sklearn"], res["naive"]
+        naive = (f"{q['ms']:.1f} | {q['peak_mib']:.0f} | {q['ms'] / o['ms']:.1f}x" if q else
+                 f"skipped ({4.0 * n * d * k / 1e9:.1f} GB tensor) | | ")
+        print(f"| {n:,} | {d} | {k} | {o['ms']:.2f} | {o['peak_mib']:.0f} | {s['ms']:.2f} | "
+              f"{s['peak_mib']:.0f} | **{o['ms'] / s['ms']:.2f}** | {naive} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
