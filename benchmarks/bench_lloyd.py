@@ -72,7 +72,7 @@ def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int) -> di
         elif impl == "sklearn":
             from sklearn.cluster import KMeans
 
-            a, r = 2, 6
+            a, r = 2, 10
 
             def fit(m: int) -> float:
                 km = KMeans(n_clusters=k, init=Cn, n_init=1, max_iter=m, tol=0, algorithm="lloyd")
@@ -83,17 +83,19 @@ def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int) -> di
                     out["warning"] = f"sklearn stopped after {km.n_iter_} < {m} iterations"
                 return dt
 
-            fit(a)  # warm-up
             base = peak_rss_mib()
+            fit(a)  # warm-up
             t_a = min(fit(a) for _ in range(repeats))
             t_b = min(fit(a + r) for _ in range(repeats))
-            out["ms"] = 1e3 * max(t_b - t_a, 0.0) / r
+            if t_b <= t_a:
+                raise RuntimeError(f"timing noise: t(max_iter={a + r}) <= t(max_iter={a}); rerun")
+            out["ms"] = 1e3 * (t_b - t_a) / r
             out["peak_mib"] = peak_rss_mib() - base
             return out
         else:
             raise ValueError(impl)
-        step()  # warm-up (allocator, thread pool)
         base = peak_rss_mib()
+        step()  # warm-up (allocator, thread pool)
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
