@@ -16,8 +16,11 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 # JupyterLab on the course's first page, on 127.0.0.1 only, with a fresh random token (printed).
+# (--allow-root only when you are root, e.g. in a container; Jupyter refuses root otherwise.)
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: venv
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
+	  notebooks/00_start_here.ipynb
 
 # Unit + property tests of the core, nbval (strict) on every notebook, browser tests.
 test: venv
