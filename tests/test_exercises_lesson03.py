@@ -1,0 +1,74 @@
+"""Lesson 03's exercise checks: accept the worked solutions, reject wrong answers helpfully,
+and treat None as "not attempted yet"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from argmin_kmeans.exercises import ExerciseError
+from argmin_kmeans.exercises import lesson03 as ex
+from argmin_kmeans.exercises.solutions import lesson03 as sol
+
+CASES = [
+    (ex.check_region_minimiser, sol.solution_region_minimiser),
+    (ex.check_one_sided_derivatives, sol.solution_one_sided_derivatives),
+    (ex.check_fixed_points, sol.solution_fixed_points),
+    (ex.check_flip_radii, sol.solution_flip_radii),
+]
+
+
+@pytest.mark.parametrize("check, solution", CASES, ids=lambda f: f.__name__)
+def test_accepts_the_worked_solution(check, solution, capsys) -> None:
+    assert check(solution()) is True
+    assert "correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, solution", CASES, ids=lambda f: f.__name__)
+def test_none_is_not_attempted_with_a_hint(check, solution, capsys) -> None:
+    assert check(None) is False
+    out = capsys.readouterr().out
+    assert "not attempted yet" in out and "Hint:" in out
+
+
+def test_the_worked_numbers() -> None:
+    m, inside = sol.solution_region_minimiser()
+    np.testing.assert_allclose(m, [-2.6, 1.7])
+    assert inside is False
+    np.testing.assert_allclose(sol.solution_one_sided_derivatives(), [2.4, -3.6], atol=1e-12)
+    np.testing.assert_allclose(
+        sol.solution_fixed_points(), [[-34 / 15, 2.36], [-1.6, 2.85], [-1.08, 52 / 15]], atol=1e-12
+    )
+
+
+WRONG = [
+    (ex.check_region_minimiser, (np.array([1.7, -2.6]), False), "swapped"),
+    (ex.check_region_minimiser, (np.array([-2.0, 1.0]), False), "mean of"),
+    (ex.check_region_minimiser, (np.array([-2.6, 1.7]), True), "midpoint is -0.4500"),
+    (ex.check_region_minimiser, (np.array([-2.6, 1.7]), "no"), "True or False"),
+    (ex.check_region_minimiser, np.array([-2.6, 1.7]), "pair"),
+    (ex.check_one_sided_derivatives, (-3.6, 2.4), "swapped"),
+    (ex.check_one_sided_derivatives, (0.0, 0.0), "jump"),
+    (ex.check_one_sided_derivatives, (1.0, -3.6), "left = 1.0000"),
+    (ex.check_one_sided_derivatives, (2.4, -3.0), "right = -3.0000"),
+    (ex.check_one_sided_derivatives, ("a", 1.0), "numbers"),
+    (ex.check_fixed_points, [[-2.26666667, 2.36]], "found 1 fixed point"),
+    (ex.check_fixed_points, [[-2.6, 1.7], [-1.6, 2.85]], "(-2.6000, 1.7000) is not a fixed point"),
+    (ex.check_fixed_points, [[2.85, -1.6]], "c1 < c2"),
+    (ex.check_fixed_points, [1.0, 2.0], "shape (m, 2)"),
+    (ex.check_flip_radii, sol.solution_flip_radii() ** 2, "squared"),
+    (ex.check_flip_radii, np.ones(5), "shape (6,)"),
+    (ex.check_flip_radii, sol.solution_flip_radii() + np.eye(6)[2], "radius 2"),
+]
+
+
+@pytest.mark.parametrize("check, answer, message", WRONG, ids=range(len(WRONG)))
+def test_rejects_wrong_answers_with_a_helpful_message(check, answer, message) -> None:
+    with pytest.raises(ExerciseError, match=__import__("re").escape(message)):
+        check(answer)
+
+
+def test_flip_radii_rejects_distances_to_all_centres() -> None:
+    d_all = np.sqrt(((ex.EX_X2D[:, None, :] - ex.EX_C2D[None]) ** 2).sum(-1)).min(1)
+    with pytest.raises(ExerciseError, match="other"):
+        ex.check_flip_radii(d_all)

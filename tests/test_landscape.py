@@ -1,0 +1,391 @@
+"""The piecewise-quadratic picture (argmin_kmeans.landscape) against the core and brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+
+import argmin_kmeans as ak
+from argmin_kmeans import landscape as ls
+
+HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def data_1d(draw, n_min: int = 2, n_max: int = 25):
+    """Distinct 1-D samples (random scale and offset) and a pair of centres near them."""
+    n = draw(st.integers(n_min, n_max))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    scale = draw(st.sampled_from([1e-2, 1.0, 30.0]))
+    offset = draw(st.sampled_from([0.0, 5.0, -100.0])) * scale
+    x = np.unique(rng.normal(size=n) * scale + offset)
+    assume(x.size >= 2)
+    c = rng.normal(size=2) * scale * 1.5 + offset
+    return x, c
+
+
+def tol(x: np.ndarray, c: np.ndarray) -> float:
+    return 1e-10 * x.size * (np.abs(x).max() + np.abs(c).max()) ** 2
+
+
+def tie_margin(x: np.ndarray, c: np.ndarray) -> float:
+    """How far the midpoint of the centres is from the nearest sample (0 on a boundary)."""
+    return float(np.abs(x - 0.5 * (c[0] + c[1])).min())
+
+
+# --------------------------------------------------------------------------- 1-D, two centres
+
+
+@HSET
+@given(data_1d())
+def test_loss_grid_equals_kmeans_loss(xc) -> None:
+    x, c = xc
+    got = ls.loss_grid_1d(x, c[0], c[1])
+    want = float(ak.kmeans_loss(x[:, None], c[:, None]))
+    assert got.shape == ()
+    assert abs(float(got) - want) <= tol(x, c)
+
+
+def test_loss_grid_at_sampled_grid_points_and_shape() -> None:
+    x = ls.example_data_1d()
+    g1, g2 = np.linspace(-6, 7, 41), np.linspace(-7, 6, 37)
+    C1, C2 = np.meshgrid(g1, g2)
+    L = ls.loss_grid_1d(x, C1, C2)
+    assert L.shape == (37, 41)
+    rng = np.random.default_rng(0)
+    for i, j in zip(rng.integers(37, size=60), rng.integers(41, size=60)):
+        want = float(ak.kmeans_loss(x[:, None], np.array([[g1[j]], [g2[i]]])))
+        assert L[i, j] == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
+@HSET
+@given(data_1d())
+def test_region_code_is_the_assignment(xc) -> None:
+    x, c = xc
+    assume(tie_margin(x, c) > 1e-9 * np.abs(x).max())
+    code = int(ls.region_codes_1d(x, c[0], c[1]))
+    labels = ak.assign(x[:, None], c[:, None])  # x is sorted (np.unique)
+    np.testing.assert_array_equal(ls.pattern_1d(x.size, code), labels)
+    assert (code <= x.size) == (c[0] <= c[1])
+
+
+@HSET
+@given(data_1d())
+def test_loss_is_the_region_quadratic(xc) -> None:
+    """Inside a region the loss is that region's quadratic; everywhere it is the minimum."""
+    x, c = xc
+    code = int(ls.region_codes_1d(x, c[0], c[1]))
+    q = ls.region_quadratic(x, ls.pattern_1d(x.size, code), 2)
+    L = float(ls.loss_grid_1d(x, c[0], c[1]))
+    assert abs(q(c[:, None]) - L) <= tol(x, c)
+    # any other pattern's quadratic lies above the loss
+    rng = np.random.default_rng(int(abs(c[0]) * 1e6) % 2**32)
+    for _ in range(5):
+        other = rng.integers(2, size=x.size)
+        assert ls.region_quadratic(x, other, 2)(c[:, None]) >= L - tol(x, c)
+
+
+@HSET
+@given(data_1d())
+def test_region_minimiser_equals_lloyd_step_from_inside(xc) -> None:
+    x, c = xc
+    assume(tie_margin(x, c) > 1e-9 * np.abs(x).max())
+    code = int(ls.region_codes_1d(x, c[0], c[1]))
+    reg = ls.regions_1d(x)[code]
+    step = ak.lloyd_step(x[:, None], c[:, None])[:, 0]
+    ok = ~np.isnan(reg.minimiser)
+    atol = 1e-12 * np.abs(x).max()
+    np.testing.assert_allclose(step[ok], reg.minimiser[ok], rtol=1e-12, atol=atol)
+    np.testing.assert_array_equal(step[~ok], c[~ok])  # an empty centre stays put
+    counts = np.bincount(ls.pattern_1d(x.size, code), minlength=2)
+    assert reg.counts == tuple(int(v) for v in counts)
+
+
+@HSET
+@given(data_1d(n_min=3))
+def test_fit_ends_at_a_minimiser_inside_its_own_region(xc) -> None:
+    x, c = xc
+    hist = ak.fit(x[:, None], c[:, None], method="lloyd")
+    assert hist.converged
+    final = hist.final_centers[:, 0]
+    code = int(ls.region_codes_1d(x, final[0], final[1]))
+    reg = ls.regions_1d(x)[code]
+    assert reg.inside
+    assert ls.inside_own_region(x[:, None], final[:, None])
+    if not reg.degenerate:
+        np.testing.assert_allclose(final, reg.minimiser, rtol=1e-12, atol=1e-12 * np.abs(x).max())
+        assert code in [r.code for r in ls.lloyd_fixed_points_1d(x)]
+
+
+@HSET
+@given(data_1d(n_min=3, n_max=15))
+def test_vectorised_lloyd_equals_fit(xc) -> None:
+    x, c = xc
+    rng = np.random.default_rng(x.size)
+    starts = np.vstack([c, rng.normal(size=(6, 2)) * np.abs(x).max() + x.mean()])
+    a, b, codes = ls.lloyd_1d(x, starts[:, 0], starts[:, 1])
+    for s, fa, fb, code in zip(starts, a, b, codes):
+        final = ak.fit(x[:, None], s[:, None], method="lloyd").final_centers[:, 0]
+        np.testing.assert_allclose([fa, fb], final, rtol=1e-12, atol=1e-12 * np.abs(x).max())
+        assert ls.regions_1d(x)[code].inside
+
+
+def test_fixed_points_by_brute_force_over_every_assignment() -> None:
+    """Only contiguous splits can be fixed points, and the best one is the global minimum."""
+    x = ls.example_data_1d()
+    n = x.size
+    found = set()
+    best = np.inf
+    for bits in itertools.product((0, 1), repeat=n):
+        lab = np.array(bits)
+        if lab.min() == lab.max():
+            continue
+        q = ls.region_quadratic(x, lab, 2)
+        best = min(best, q.within)
+        means = q.means
+        if np.array_equal(ak.assign(x[:, None], means), lab):  # minimiser inside its region
+            found.add(tuple(np.round(means[:, 0], 9)))
+    fps = ls.lloyd_fixed_points_1d(x)
+    assert found == {tuple(np.round(r.minimiser, 9)) for r in fps}
+    assert len(fps) == 8  # four fixed points, each with its mirror
+    assert fps[0].min_loss == pytest.approx(best, rel=1e-12)
+    assert [round(r.min_loss, 4) for r in fps[::2]] == [28.9238, 31.36, 31.86, 32.3333]
+
+
+def test_regions_enumeration() -> None:
+    x = np.array([0.0, 1.0, 4.0])
+    regs = ls.regions_1d(x)
+    assert len(regs) == 8
+    assert [r.pattern for r in regs] == [
+        "222", "122", "112", "111", "111", "211", "221", "222"]
+    # {0}|{1, 4}: means (0, 2.5), midpoint 1.25 >= 1, so sample 1 would flip: outside
+    assert regs[1].counts == (1, 2) and regs[1].minimiser.tolist() == [0.0, 2.5]
+    assert not regs[1].inside and regs[1].margin == pytest.approx(-0.25)
+    # {0, 1}|{4}: means (0.5, 4), midpoint 2.25 in [1, 4): inside, a fixed point
+    assert regs[2].minimiser.tolist() == [0.5, 4.0] and regs[2].inside
+    assert regs[2].margin == pytest.approx(1.25)
+    assert regs[6].minimiser.tolist() == [4.0, 0.5] and regs[6].inside  # its mirror
+    np.testing.assert_array_equal(ls.boundary_lines_1d(x), [0.0, 2.0, 8.0])
+    assert regs[0].degenerate and np.isnan(regs[0].minimiser[0]) and regs[0].inside
+    assert [r.code for r in ls.lloyd_fixed_points_1d(x)] == [2, 6]
+
+
+def test_basins_end_only_in_fixed_points_and_depend_on_the_midpoint() -> None:
+    x = ls.example_data_1d()
+    g = np.linspace(-6, 7, 60)
+    C1, C2 = np.meshgrid(g, g)
+    _, _, codes = ls.lloyd_1d(x, C1, C2)
+    regs = ls.regions_1d(x)
+    assert all(regs[c].inside for c in np.unique(codes))
+    # the first E-step sees only the midpoint and the order, so starts with the same
+    # first region end in the same place
+    first = ls.region_codes_1d(x, C1, C2)
+    for c in np.unique(first):
+        assert np.unique(codes[first == c]).size == 1
+
+
+# --------------------------------------------------------------------------- slices and kinks
+
+
+@HSET
+@given(data_1d(n_min=2), st.floats(0.05, 3.0), st.integers(0, 100))
+def test_continuous_across_a_boundary_but_derivatives_jump(xc, s_rel, pick) -> None:
+    x, _ = xc
+    i = pick % x.size
+    gap = np.diff(x).min()
+    s = s_rel * (np.abs(x).max() + 1e-3)
+    c = np.array([[x[i] - s], [x[i] + s]])  # midpoint on sample i: it is tied
+    v = np.array([[1.0], [1.0]])  # crosses c1 + c2 = 2 x_i head on
+    left, right = ls.one_sided_derivatives(x[:, None], c, v)
+    jump_tol = 1e-7 * x.size * (np.abs(x).max() + s)
+    assert left - right == pytest.approx(4.0 * s, abs=jump_tol)  # the kink: 2|x_i-c1|+2|x_i-c2|
+    assert left >= right  # a minimum of quadratics only kinks downwards
+    h = 1e-3 * gap  # less than the distance to the next boundary
+    L0 = float(ak.kmeans_loss(x[:, None], c))
+    Lp = float(ak.kmeans_loss(x[:, None], c + h * v))
+    Lm = float(ak.kmeans_loss(x[:, None], c - h * v))
+    scale = x.size * (np.abs(x).max() + s) ** 2
+    assert abs(Lp - L0) <= (abs(right) + 1e-6 * scale) * h * 2 + 1e-9 * scale  # continuity
+    assert abs(Lm - L0) <= (abs(left) + 1e-6 * scale) * h * 2 + 1e-9 * scale
+    # the loss on each side is a quadratic: (L(c+hv) - L(c)) / h -> right derivative
+    curv = 2.0 * x.size  # second derivative along v=(1,1) is 2 n
+    assert (Lp - L0) / h == pytest.approx(right, abs=curv * h + 1e-7 * scale / h)
+    assert (L0 - Lm) / h == pytest.approx(left, abs=curv * h + 1e-7 * scale / h)
+
+
+@HSET
+@given(st.integers(0, 2**32 - 1), st.integers(2, 5), st.integers(1, 3))
+def test_derivatives_agree_off_the_boundaries(seed, k, d) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(30, d))
+    C = rng.normal(size=(k, d))
+    V = rng.normal(size=(k, d))
+    left, right = ls.one_sided_derivatives(X, C, V)
+    g = ak.loss_gradient(X, C)
+    assert left == pytest.approx(right, abs=1e-12)
+    assert right == pytest.approx(float((g * V).sum()), rel=1e-10, abs=1e-10)
+    ts = np.array([-1e-6, 0.0, 1e-6])
+    L = ls.slice_loss(X, C, V, ts)
+    assert (L[2] - L[0]) / 2e-6 == pytest.approx(right, rel=1e-4, abs=1e-5)
+
+
+def test_slice_kink_of_the_lesson() -> None:
+    x = ls.example_data_1d()
+    c = np.array([[-2.4], [1.6]])  # midpoint -0.4 = x[4]
+    left, right = ls.one_sided_derivatives(x[:, None], c, np.ones((2, 1)))
+    assert left == pytest.approx(1.2, abs=1e-9) and right == pytest.approx(-6.8, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- any data
+
+
+@HSET
+@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 3))
+def test_region_quadratic_matches_loss_gradient_and_lloyd(seed, k, d) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(40, d)) * 3
+    C = rng.normal(size=(k, d)) * 3
+    labels = ak.assign(X, C)
+    q = ls.region_quadratic(X, labels, k)
+    assert q(C) == pytest.approx(float(ak.kmeans_loss(X, C)), rel=1e-12)
+    np.testing.assert_allclose(q.gradient(C), ak.loss_gradient(X, C), atol=1e-10)
+    ok = q.counts > 0
+    np.testing.assert_allclose(q.means[ok], ak.lloyd_step(X, C)[ok], atol=1e-12)
+    assert q(np.where(ok[:, None], q.means, C)) == pytest.approx(q.within, rel=1e-12, abs=1e-12)
+
+
+def test_inside_own_region() -> None:
+    x = np.array([[0.0], [1.0], [4.0]])
+    assert ls.inside_own_region(x, np.array([[0.5], [4.0]]))
+    assert not ls.inside_own_region(x, np.array([[0.0], [2.5]]))  # sample 1 flips
+
+
+# --------------------------------------------------------------------------- 2-D helpers
+
+
+def test_snapshot_agrees_with_the_core() -> None:
+    X = ls.example_data_2d()
+    C = np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])
+    s = ls.snapshot(X, C)
+    assert s.loss == pytest.approx(float(ak.kmeans_loss(X, C)), rel=1e-12)
+    np.testing.assert_allclose(s.gradient, ak.loss_gradient(X, C), atol=1e-10)
+    np.testing.assert_allclose(s.targets, ak.newton_step(X, C), atol=1e-12)
+    np.testing.assert_array_equal(s.labels, ak.assign(X, C))
+    # the negative gradient points at the target, with length 2 n_k times the distance
+    np.testing.assert_allclose(-s.gradient, 2 * s.counts[:, None] * (s.targets - C), atol=1e-10)
+    s32 = ls.snapshot(torch.tensor(X, dtype=torch.float32), torch.tensor(C, dtype=torch.float32))
+    assert s32.loss == pytest.approx(s.loss, rel=1e-5)
+
+
+def test_voronoi_grid_labels_are_nearest_centres() -> None:
+    C = np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])
+    xs, ys, lab = ls.voronoi_grid(C, (-4, 4), (-5, 3), 50)
+    assert lab.shape == (50, 50)
+    P = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    np.testing.assert_array_equal(lab.ravel(), ak.assign(P, C))
+
+
+@HSET
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4))
+def test_loss_over_centroid_equals_kmeans_loss(seed, k) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(25, 2)) * 2
+    C = rng.normal(size=(k, 2)) * 2
+    which = int(rng.integers(k))
+    xs, ys = np.linspace(-4, 4, 7), np.linspace(-3, 5, 5)
+    L = ls.loss_over_centroid(X, C, which, xs, ys, chunk=8)  # several chunks
+    assert L.shape == (5, 7)
+    for i in range(5):
+        for j in range(7):
+            Cm = C.copy()
+            Cm[which] = (xs[j], ys[i])
+            assert L[i, j] == pytest.approx(float(ak.kmeans_loss(X, Cm)), rel=1e-10, abs=1e-10)
+
+
+def test_crossing_a_flip_circle_flips_that_sample() -> None:
+    X = ls.example_data_2d()
+    C = np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])
+    r = ls.boundary_radii(X, C, 0)
+    others = np.sqrt(((X[:, None, :] - C[None, 1:, :]) ** 2).sum(-1)).min(1)
+    np.testing.assert_allclose(r, others, rtol=1e-12)
+    rng = np.random.default_rng(1)
+    for i in rng.choice(len(X), 10, replace=False):
+        u = rng.normal(size=2)
+        u /= np.linalg.norm(u)
+        for rad, owner in ((r[i] * 0.999, 0), (r[i] * 1.001, None)):
+            Cm = C.copy()
+            Cm[0] = X[i] + rad * u
+            lab = ak.assign(X, Cm)[i]
+            assert (lab == 0) == (owner == 0)
+    assert np.isinf(ls.boundary_radii(X, C[:1], 0)).all()
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def test_bad_inputs_are_refused_with_the_value() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        ls.loss_grid_1d(np.zeros((3, 2)), 0.0, 1.0)
+    with pytest.raises(ValueError, match="n_samples=1"):
+        ls.regions_1d(np.array([1.0]))
+    with pytest.raises(TypeError, match="int64"):
+        ls.loss_grid_1d(np.arange(4), 0.0, 1.0)
+    with pytest.raises(ValueError, match="non-finite"):
+        ls.regions_1d(np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="broadcast"):
+        ls.loss_grid_1d(np.arange(4.0), np.zeros(3), np.zeros(2))
+    with pytest.raises(ValueError, match="got 9"):
+        ls.pattern_1d(3, 9)
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        ls.region_quadratic(np.zeros((4, 1)), np.array([0, 1, 3, 0]), 3)
+    with pytest.raises(ValueError, match="which=5"):
+        ls.loss_over_centroid(np.zeros((4, 2)), np.zeros((2, 2)), 5, [0.0], [0.0])
+    with pytest.raises(ValueError, match="direction"):
+        ls.one_sided_derivatives(np.zeros((4, 1)), np.zeros((2, 1)), np.zeros((3, 1)))
+    with pytest.raises(ValueError, match=r"\(n_clusters, 2\)"):
+        ls.voronoi_grid(np.zeros((2, 3)), (0, 1), (0, 1))
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+PLOTS = {
+    "parabola": lambda ax: ls.plot_parabola_1d(ax, ls.example_data_1d()),
+    "regions": lambda ax: ls.plot_loss_regions_1d(ax, ls.example_data_1d(), resolution=80),
+    "minimisers": lambda ax: ls.plot_region_minimisers_1d(ax, ls.example_data_1d()),
+    "slice": lambda ax: ls.plot_slice_1d(ax, ls.example_data_1d(), (-3.0, 1.0), (1.0, 1.0),
+                                         np.linspace(-1, 2, 61), at=0.6),
+    "basins": lambda ax: ls.plot_basins_1d(ax, ls.example_data_1d(), resolution=60),
+    "voronoi": lambda ax: ls.plot_voronoi(ax, ls.example_data_2d(),
+                                          np.array([[0.0, 0.0], [1.0, 1.0]]), resolution=40),
+    "landscape": lambda ax: ls.plot_centroid_landscape(ax, ls.example_data_2d(),
+                                                       np.array([[0.0, 0.0], [1.0, 1.0]]), 1,
+                                                       resolution=40),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLOTS))
+def test_plots_have_title_labels_legend(name: str) -> None:
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert PLOTS[name](ax) is ax
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert ax.get_legend() is not None and ax.get_legend().get_texts()
+    fig.savefig(__import__("io").BytesIO(), format="png")  # renders without error
+
+
+def test_figures_registry_builds_every_readme_figure() -> None:
+    from argmin_kmeans.figures import registry
+
+    reg = registry()
+    for stem in ls.FIGURES:
+        assert reg[stem] is ls.FIGURES[stem]
+    fig = ls.FIGURES["loss_slice_1d"]()
+    assert fig.axes and fig.axes[0].get_title()
