@@ -131,3 +131,11 @@ def test_no_nan_centre_ever_from_a_valid_input() -> None:
         out = step(Xs, Cs)
         assert bool(torch.isfinite(out).all())
         assert torch.equal(out[1:], Cs[1:])
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_is_refused_with_the_reason(dtype) -> None:
+    with pytest.raises(TypeError, match=rf"X has dtype {dtype}.*overflow.*X.float\(\)"):
+        ak.lloyd_step(X.to(dtype), C.to(dtype))
+    with pytest.raises(TypeError, match=r"X has dtype float16.*astype\(np.float32\)"):
+        ak.assign(X.numpy().astype(np.float16), C.numpy().astype(np.float16))

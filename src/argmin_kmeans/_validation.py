@@ -3,9 +3,11 @@
 The rules, written once:
 
 * ``X`` and ``centers`` are 2-D, ``(n_samples, n_features)`` and ``(n_clusters, n_features)``.
-* Both are floating point (float16/bfloat16/float32/float64). Integer and boolean inputs are
-  **refused** with a ``TypeError`` that says how to convert them: silently choosing a float
-  precision for the student would hide a decision that changes results in the last digits.
+* Both are float32 or float64. Integer and boolean inputs are **refused** with a ``TypeError``
+  that says how to convert them: silently choosing a float precision for the student would
+  hide a decision that changes results in the last digits. float16/bfloat16 are refused too:
+  the M-step sums and the inertia of many samples overflow (float16 stops at 65504) or lose
+  most of their digits.
 * Both have the same dtype and live on the same device (a NumPy array counts as "cpu" and is
   moved to the other input's device).
 * No NaN or inf, at least one sample, at least one centre, no more centres than samples,
@@ -44,12 +46,22 @@ def as_tensor(a: object, name: str) -> torch.Tensor:
                 f"{name} has dtype {a.dtype}; argmin_kmeans needs floating point data. "
                 f"Convert it first, e.g. {name}.astype(np.float64)."
             )
+        if a.dtype not in (np.float32, np.float64):
+            raise TypeError(
+                f"{name} has dtype {a.dtype}; argmin_kmeans supports float32 and float64 "
+                f"(sums over many samples overflow in half precision). Use {name}.astype(np.float32)."
+            )
         t = torch.from_numpy(np.ascontiguousarray(a))
     elif isinstance(a, torch.Tensor):
         if not a.is_floating_point():
             raise TypeError(
                 f"{name} has dtype {a.dtype}; argmin_kmeans needs floating point data. "
                 f"Convert it first, e.g. {name}.float() or {name}.double()."
+            )
+        if a.dtype not in (torch.float32, torch.float64):
+            raise TypeError(
+                f"{name} has dtype {a.dtype}; argmin_kmeans supports float32 and float64 "
+                f"(sums over many samples overflow in half precision). Use {name}.float()."
             )
         t = a
     else:
