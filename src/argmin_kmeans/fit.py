@@ -64,8 +64,8 @@ class KMeansHistory:
     n_iter : int
         Number of updates performed.
     converged : bool
-        True when the last update changed no label and moved the centres by at most ``tol``
-        (see :func:`fit`).
+        True when the last update changed no label (and, for gradient descent, left the centres
+        within ``tol`` of their cluster means; see :func:`fit`).
     """
 
     method: str
@@ -112,17 +112,19 @@ def fit(
     max_iter : int
         Most updates to perform (0 is allowed: the record then holds only the init).
     tol : float
-        Used by gradient descent only: threshold on the squared centre shift
-        :math:`\sum_k \lVert c_k^{(t+1)} - c_k^{(t)}\rVert^2`, relative to the mean per-feature
-        variance of ``X`` (scikit-learn's convention).
+        Used by gradient descent only: threshold on the squared distance still to go to the
+        fixed point, :math:`\sum_k \lVert c_k - S_k/n_k\rVert^2` (non-empty clusters), relative
+        to the mean per-feature variance of ``X`` (scikit-learn's scaling of ``tol``).
 
     Notes
     -----
     The run stops at the first update that changes **no label** (``converged=True``). For
     Lloyd and Newton that is a fixed point: the next centres are the means of the same clusters,
     the centres already there. Gradient descent only moves a fraction of the way to those means,
-    so it must also have stopped creeping: its run stops when no label changed *and* the squared
-    shift is at most ``tol`` times the mean per-feature variance of ``X``.
+    so it must also be close to them: its run stops when no label changed *and* the centres are
+    within ``tol`` (times the mean per-feature variance of ``X``, squared distance) of their
+    cluster means. This is not the size of the last step, which is only :math:`2\eta n_k`
+    times the distance to go and would stop a small-``lr`` run early.
 
     Returns
     -------
@@ -160,12 +162,16 @@ def fit(
                 )
             new_labels, counts, sums, inertia = _pass(Xt, C_new, with_stats=True, with_inertia=True)
             n_changed = int((new_labels != labels).sum())
-            shift = float(((C_new - C) ** 2).sum())
+            # distance still to go: sum_k ||c_k - S_k/n_k||^2 over non-empty clusters (for GD;
+            # the step itself, 2 lr n_k times this, would look converged when lr is small)
+            nonempty = counts > 0
+            means = sums / counts.clamp(min=1)[:, None]
+            residual = float(((C_new - means)[nonempty] ** 2).sum())
             centers.append(C_new)
             losses.append(inertia)
             changed.append(n_changed)
             C, labels = C_new, new_labels
-            if n_changed == 0 and (method in LABEL_FIXED_POINT or shift <= abs_tol):
+            if n_changed == 0 and (method in LABEL_FIXED_POINT or residual <= abs_tol):
                 converged = True
                 break
         hist_c = torch.stack(centers)
