@@ -1,0 +1,191 @@
+"""Checks for lesson 05 (stochastic k-means).
+
+1. :func:`check_sgd_fractions` — how far the question's SGD moves each centre in one step.
+2. :func:`check_online_update` — write MacQueen's online k-means update.
+3. :func:`check_lr_bound` — the largest global lr at which no centre overshoots.
+4. :func:`check_passes_needed` — read the race: when is mini-batch k-means within 0.1 %?
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import ExerciseError, exercise, require
+
+__all__ = [
+    "EX1_LR",
+    "EX1_COUNTS",
+    "EX3_COUNTS",
+    "check_sgd_fractions",
+    "check_online_update",
+    "check_lr_bound",
+    "check_passes_needed",
+]
+
+#: Exercise 1: the question's step size and the batch counts m_k of four centres.
+EX1_LR = 1e-5
+EX1_COUNTS = np.array([12, 67, 167, 30])
+
+#: Exercise 3: batch counts m_k of five centres.
+EX3_COUNTS = np.array([40, 7, 250, 93, 0])
+
+
+def _as_float_array(answer: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        a = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(
+            f"{name} should be an array of numbers, got {type(answer).__name__}"
+        ) from e
+    require(
+        a.shape == shape, f"{name} should have shape {shape} (one number per centre), got {a.shape}"
+    )
+    require(bool(np.isfinite(a).all()), f"{name} contains NaN or inf")
+    return a
+
+
+@exercise(
+    "Exercise 1 (SGD fractions)",
+    "the batch-loss gradient for centre k is 2 (m_k c_k - S_k) = 2 m_k (c_k - mean_k); a step "
+    "c_k - lr * g_k moves c_k a fraction of the way to mean_k. Which fraction? One number per "
+    "centre, from EX1_LR and EX1_COUNTS.",
+)
+def check_sgd_fractions(answer: Any) -> None:
+    """``answer``: array (4,), the fraction of the way to its batch mean each centre moves."""
+    a = _as_float_array(answer, "answer", EX1_COUNTS.shape)
+    want = 2.0 * EX1_LR * EX1_COUNTS
+    if np.allclose(a, want / 2.0, rtol=1e-9):
+        raise ExerciseError(
+            "off by a factor 2: the derivative of ||x - c||^2 is 2 (c - x), not (c - x)"
+        )
+    if np.allclose(a, 1.0 - want, rtol=1e-9):
+        raise ExerciseError(
+            "that is the fraction of the way that is *left* (1 - f); "
+            "the question asks how far it moves"
+        )
+    require(
+        np.allclose(a, want, rtol=1e-9, atol=0),
+        f"expected one fraction per centre, proportional to m_k; got {np.round(a, 6).tolist()}",
+    )
+
+
+def _reference_online(x: np.ndarray, centers: np.ndarray, counts: np.ndarray):
+    k = int(np.argmin(((centers - x) ** 2).sum(axis=1)))
+    c, n = centers.copy(), counts.copy()
+    n[k] += 1
+    c[k] += (x - c[k]) / n[k]
+    return c, n
+
+
+def _cases(seed: int = 5) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for t in range(6):
+        k, d = 2 + t % 3, 1 + t % 4
+        centers = rng.normal(size=(k, d)) * 3
+        counts = rng.integers(0, 5, size=k).astype(np.float64)
+        out.append((rng.normal(size=d) * 3, centers, counts))
+    return out
+
+
+@exercise(
+    "Exercise 2 (online update)",
+    "write a function online(x, centers, counts) -> (new_centers, new_counts) for ONE sample x "
+    "(shape (d,)): find the nearest centre k, add 1 to counts[k], then move centre k by "
+    "(x - c_k) / counts[k]. Do not modify the inputs: work on copies.",
+)
+def check_online_update(answer: Callable[..., Any]) -> None:
+    """``answer``: a function ``(x, centers, counts) -> (new_centers, new_counts)``."""
+    require(callable(answer), f"answer should be a function, got {type(answer).__name__}")
+    for x, centers, counts in _cases():
+        c_in, n_in = centers.copy(), counts.copy()
+        try:
+            got = answer(x, c_in, n_in)
+        except Exception as e:  # the student's code: report, do not crash the check
+            raise ExerciseError(f"your function raised {type(e).__name__}: {e}") from e
+        require(
+            isinstance(got, tuple) and len(got) == 2,
+            "return a pair (new_centers, new_counts)",
+        )
+        require(
+            np.array_equal(c_in, centers) and np.array_equal(n_in, counts),
+            "your function modified its inputs: copy centers and counts first",
+        )
+        c_new, n_new = (np.asarray(v, dtype=np.float64) for v in got)
+        c_ref, n_ref = _reference_online(x, centers, counts)
+        require(
+            n_new.shape == n_ref.shape and np.array_equal(n_new, n_ref),
+            f"counts: expected {n_ref.tolist()}, got {n_new.tolist()} — "
+            "only the winner's count goes up by 1",
+        )
+        k = int(np.argmax(n_ref - counts))
+        wrong_order = centers.copy()
+        wrong_order[k] += (x - centers[k]) / max(counts[k], 1.0)
+        if np.allclose(c_new, wrong_order) and not np.allclose(wrong_order, c_ref):
+            raise ExerciseError(
+                "divide by the count *after* adding this sample (n_k + 1), not before"
+            )
+        require(
+            c_new.shape == c_ref.shape and np.allclose(c_new, c_ref, rtol=1e-12, atol=1e-12),
+            "the new centres are wrong: only the nearest centre moves, by (x - c_k) / n_k with the "
+            "updated n_k",
+        )
+
+
+@exercise(
+    "Exercise 3 (largest safe global lr)",
+    "with a global lr, centre k moves a fraction 2 * lr * m_k of the way to its batch mean. "
+    "'No overshoot' means every fraction is at most 1. Which centre limits lr? "
+    "(Counts in EX3_COUNTS.)",
+)
+def check_lr_bound(answer: Any) -> None:
+    """``answer``: a float, the largest lr with 2 lr m_k <= 1 for every centre of ``EX3_COUNTS``."""
+    try:
+        a = float(answer)
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(f"answer should be a number, got {type(answer).__name__}") from e
+    m = EX3_COUNTS.max()
+    want = 1.0 / (2.0 * m)
+    if np.isclose(a, 1.0 / m, rtol=1e-9):
+        raise ExerciseError(
+            "1 / max(m_k) is where the biggest cluster's fraction reaches 2: the centre lands "
+            "as far beyond its mean as it started (the edge of divergence). "
+            "'No overshoot' is half of that."
+        )
+    positive = EX3_COUNTS[EX3_COUNTS > 0]
+    if np.isclose(a, 1.0 / (2.0 * positive.min()), rtol=1e-9):
+        raise ExerciseError("the *largest* cluster moves the farthest per step: it sets the bound")
+    require(
+        np.isclose(a, want, rtol=1e-9), f"got lr = {a:.6g}; check which m_k makes 2 lr m_k largest"
+    )
+
+
+@exercise(
+    "Exercise 4 (reading the race)",
+    "use history.passes and history.loss: find the first checkpoint whose loss is at most "
+    "(1 + 1e-3) * reference_loss and give its number of passes (a float).",
+)
+def check_passes_needed(answer: Any, history: Any, reference_loss: float) -> None:
+    """``answer``: passes at the first checkpoint of ``history`` within 0.1 % of the reference."""
+    try:
+        a = float(answer)
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(
+            f"answer should be a number of passes, got {type(answer).__name__}"
+        ) from e
+    loss = np.asarray(history.loss, dtype=np.float64)
+    ok = np.nonzero(loss <= (1.0 + 1e-3) * float(reference_loss))[0]
+    require(ok.size > 0, "this history never gets within 0.1 % of the reference: pick another run")
+    want = float(history.passes[ok[0]])
+    if ok[0] > 0 and np.isclose(a, float(history.passes[ok[0] - 1])):
+        raise ExerciseError("that is the checkpoint just *before* the loss gets within 0.1 %")
+    if ok.size > 1 and np.isclose(a, float(history.passes[ok[-1]])):
+        raise ExerciseError(
+            "that is the last checkpoint within 0.1 %; the question asks for the first"
+        )
+    require(
+        np.isclose(a, want, rtol=1e-9),
+        f"got {a:.4g} passes; look for the FIRST index where the loss is low enough",
+    )

@@ -1,0 +1,809 @@
+r"""Stochastic k-means: the question's mini-batch SGD, online k-means, mini-batch k-means, Adam.
+
+They all see the data a batch at a time. With labels from the *current* centres, a batch
+:math:`B` of :math:`m` samples has counts :math:`m_k` and sums :math:`S_k^B`, and the batch loss
+:math:`L_B(c) = \sum_{i\in B}\min_k\lVert x_i - c_k\rVert^2` has the argmin-constant gradient
+:math:`g_k = 2(m_k c_k - S_k^B)` (see :mod:`argmin_kmeans.core`). They differ only in the step:
+
+================  ==========================================================================
+``"sgd"``         the question's rule: :math:`c_k \leftarrow c_k - \eta\, g_k` with one global
+                  :math:`\eta` — centre *k* moves a fraction :math:`2\eta m_k` of the way to
+                  its batch mean, so big clusters move fast, small ones crawl, forever.
+``"online"``      MacQueen (1967): one sample at a time, the winner moves
+                  :math:`c_k \leftarrow c_k + (x - c_k)/n_k` after :math:`n_k \leftarrow
+                  n_k + 1`. That is SGD on :math:`\lVert x - c_k\rVert^2` with the per-centre
+                  rate :math:`1/(2 n_k)` = the inverse Hessian of the loss of the :math:`n_k`
+                  samples seen: a stochastic Newton step (Bottou & Bengio, 1995). The centre
+                  is the running mean of every sample it has won.
+``"minibatch"``   Sculley (2010): labels for the whole batch from the centres at its start,
+                  then :math:`c_k \leftarrow (n_k c_k + S_k^B)/(n_k + m_k)`,
+                  :math:`n_k \leftarrow n_k + m_k`: a step :math:`-g_k / (2(n_k+m_k))`, the
+                  per-centre rate :math:`1/(2(n_k + m_k))`. Counts persist across batches.
+``"adam"``        ``torch.optim.Adam`` on the batch loss (autograd through
+                  :func:`~argmin_kmeans.kmeans_loss`'s constant labels).
+``"sklearn"``     scikit-learn's ``MiniBatchKMeans.partial_fit`` fed the same batches.
+================  ==========================================================================
+
+Counts start at 0 (``counts=None``), as in Sculley's algorithm and scikit-learn, so the init
+carries no weight: the first batch in which centre *k* wins samples moves it **all the way** to
+their mean (a Lloyd step on that batch). Passing ``counts`` continues from earlier counts.
+
+Matching scikit-learn
+---------------------
+``sklearn.cluster.MiniBatchKMeans(n_clusters=k, init=C0, n_init=1, reassignment_ratio=0.0,
+compute_labels=False)`` fed the batches one ``partial_fit(X[batch])`` call at a time
+(``sample_weight=None``) computes exactly :func:`minibatch_step` with ``counts`` starting at 0:
+
+* the first ``partial_fit`` copies ``init`` as the centres (``n_init=1``, ``init_size`` only
+  draws unused random indices) and sets its weight sums ``_counts`` to zeros;
+* every call labels the batch with the centres at its start, then for each centre with
+  :math:`m_k > 0` sets ``c = (c * w + S) * (1 / (w + m))``, ``w += m``
+  (``_k_means_minibatch.pyx``, ``update_center_dense``); a centre with no sample keeps its place;
+* ``reassignment_ratio=0`` disables its random re-seeding of small clusters (at the default
+  0.01 it already runs on the first call, because every count is 0 before it);
+* its **first** batch must hold at least ``n_clusters`` samples (its input check).
+
+``MiniBatchKMeans.fit`` is different: it draws its own batches with replacement from its own RNG,
+initialises from a subsample and stops early, so it cannot be fed our batches.
+
+Batches
+-------
+:func:`batch_indices` draws them with a seeded ``torch.Generator``: a stream of independent random
+permutations of ``range(n_samples)`` cut into consecutive batches, so after ``p`` passes every
+sample has been seen ``p`` times (a batch may straddle two passes).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Literal, Sequence
+
+import numpy as np
+import torch
+
+from ._validation import ArrayLike, _check_finite, as_tensor, check_lr, check_pair, to_output
+from .core import _assign, _stats
+
+__all__ = [
+    "STOCHASTIC_METHODS",
+    "StochasticHistory",
+    "batch_indices",
+    "log_spaced_steps",
+    "sgd_step",
+    "online_step",
+    "minibatch_step",
+    "fit_stochastic",
+    "race_data",
+    "race",
+    "plot_race",
+    "FIGURES",
+]
+
+Method = Literal["sgd", "online", "minibatch", "adam", "sklearn"]
+
+#: The methods :func:`fit_stochastic` runs, with the one-line rule each applies per batch.
+STOCHASTIC_METHODS: dict[str, str] = {
+    "sgd": "c_k -= lr * 2 (m_k c_k - S_k)   (global lr; the question's rule)",
+    "online": "per sample: n_k += 1, c_k += (x - c_k) / n_k   (MacQueen 1967)",
+    "minibatch": "c_k = (n_k c_k + S_k) / (n_k + m_k), n_k += m_k   (Sculley 2010)",
+    "adam": "torch.optim.Adam(lr) on the batch loss",
+    "sklearn": "sklearn MiniBatchKMeans.partial_fit on the same batches (reassignment_ratio=0)",
+}
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_batch(X: object, centers: object) -> tuple[torch.Tensor, torch.Tensor, bool]:
+    """:func:`check_pair` without its ``n_clusters <= n_samples`` rule: a batch may be smaller
+    than the number of centres (online k-means takes one sample at a time)."""
+    Xt, Ct = as_tensor(X, "X"), as_tensor(centers, "centers")
+    m = Xt.shape[0] if Xt.ndim == 2 else 0
+    if Ct.ndim != 2 or m == 0 or m >= Ct.shape[0]:
+        return check_pair(X, centers)  # the usual rules, messages and conversions
+    if Xt.shape[1] != Ct.shape[1]:
+        raise ValueError(
+            f"X has n_features={Xt.shape[1]} but centers has n_features={Ct.shape[1]} "
+            f"(shapes {tuple(Xt.shape)} and {tuple(Ct.shape)})"
+        )
+    # every rule of check_pair against the first m centres, then finiteness of all of them
+    Xt, head, numpy_out = check_pair(X, centers[:m])  # type: ignore[index]
+    Ct = Ct.to(head.device)
+    _check_finite(Ct, "centers")
+    return Xt, Ct, numpy_out
+
+
+def _check_counts(counts: object, k: int, like: torch.Tensor) -> torch.Tensor:
+    """Per-centre counts (weight sums): ``None`` means zeros; else ``(k,)``, finite, >= 0."""
+    if counts is None:
+        return torch.zeros(k, dtype=like.dtype, device=like.device)
+    if not isinstance(counts, (np.ndarray, torch.Tensor)):
+        raise TypeError(
+            f"counts must be None or a ({k},) array of per-centre counts, "
+            f"got {type(counts).__name__}"
+        )
+    t = torch.as_tensor(counts)
+    if t.dtype == torch.bool or t.is_complex():
+        raise TypeError(f"counts has dtype {t.dtype}; use floats or integers")
+    if t.shape != (k,):
+        raise ValueError(
+            f"counts must have shape ({k},) (one per centre), got shape {tuple(t.shape)}"
+        )
+    t = t.to(device=like.device, dtype=like.dtype)
+    bad = ~torch.isfinite(t) | (t < 0)
+    if bool(bad.any()):
+        i = int(bad.nonzero()[0, 0])
+        raise ValueError(f"counts must be finite and >= 0, got counts[{i}]={t[i].item()!r}")
+    return t.clone()
+
+
+def _check_int(name: str, value: object, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {name}={value!r}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def batch_indices(n_samples: int, batch_size: int, n_steps: int, *, seed: int = 0) -> torch.Tensor:
+    """The sample indices of every batch, reproducibly.
+
+    Parameters
+    ----------
+    n_samples, batch_size, n_steps : int
+        ``1 <= batch_size <= n_samples``, ``n_steps >= 0``.
+    seed : int
+        Seed of the ``torch.Generator`` that draws the permutations.
+
+    Returns
+    -------
+    indices : int64 tensor (CPU), shape (n_steps, batch_size)
+        Row ``t`` is batch ``t``. The rows, read in order, are consecutive pieces of a stream of
+        independent random permutations of ``range(n_samples)`` (sampling without replacement
+        within each pass over the data).
+    """
+    n = _check_int("n_samples", n_samples, 1)
+    b = _check_int("batch_size", batch_size, 1)
+    t = _check_int("n_steps", n_steps, 0)
+    if b > n:
+        raise ValueError(f"batch_size={b} is more than n_samples={n}")
+    g = torch.Generator().manual_seed(int(seed))
+    n_perm = math.ceil(t * b / n)
+    stream = [torch.randperm(n, generator=g) for _ in range(n_perm)]
+    flat = torch.cat(stream) if stream else torch.empty(0, dtype=torch.int64)
+    return flat[: t * b].reshape(t, b)
+
+
+def log_spaced_steps(n_steps: int, num: int = 30) -> list[int]:
+    """About ``num`` step counts ``0, 1, 2, ..., n_steps``, geometrically spaced.
+
+    Handy as ``eval_every`` for a loss-versus-points plot on a log axis.
+    """
+    t = _check_int("n_steps", n_steps, 0)
+    num = _check_int("num", num, 2)
+    if t == 0:
+        return [0]
+    grid = np.unique(np.round(np.geomspace(1, t, num)).astype(np.int64))
+    return [0, *(int(s) for s in grid)]
+
+
+# --------------------------------------------------------------------------- step functions
+
+
+def sgd_step(X: ArrayLike, centers: ArrayLike, lr: float | ArrayLike) -> ArrayLike:
+    r"""The question's SGD step on one batch: :math:`c_k \leftarrow c_k - \eta\, 2(m_k c_k - S_k)`.
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (batch_size, n_features)
+        The batch (it may hold fewer samples than there are centres).
+    centers : tensor or ndarray, shape (n_clusters, n_features)
+    lr : float or array of shape (n_clusters,)
+        Global step size :math:`\eta` (or one per centre); positive, finite.
+
+    Returns
+    -------
+    new_centers : shape (n_clusters, n_features)
+        Equal to the question's ``loss.backward(); c -= lr * c.grad`` on the batch
+        (:func:`argmin_kmeans.naive.question_step`, tested).
+
+    Notes
+    -----
+    Centre *k* moves :math:`2\eta m_k` of the way to the mean of its :math:`m_k` batch samples.
+    The fraction depends on how many samples it won, not on how many it has seen before, so it
+    never shrinks: SGD with a constant rate keeps jittering around the minimum.
+    """
+    Xt, Ct, np_out = _check_batch(X, centers)
+    eta = check_lr(lr, Ct.shape[0], Ct)
+    with torch.no_grad():
+        out = _sgd(Xt, Ct.detach(), eta)
+    return to_output(out, np_out)
+
+
+def _sgd(X: torch.Tensor, C: torch.Tensor, eta: float | torch.Tensor) -> torch.Tensor:
+    labels, _ = _assign(X, C)
+    m, sums = _stats(X, labels, C.shape[0])
+    g = 2.0 * (m[:, None] * C - sums)
+    return C - g * (eta[:, None] if isinstance(eta, torch.Tensor) else eta)
+
+
+def minibatch_step(
+    X: ArrayLike, centers: ArrayLike, counts: ArrayLike | None = None
+) -> tuple[ArrayLike, ArrayLike]:
+    r"""One mini-batch k-means step (Sculley 2010; scikit-learn's ``partial_fit``).
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (batch_size, n_features)
+    centers : tensor or ndarray, shape (n_clusters, n_features)
+    counts : array of shape (n_clusters,), optional
+        :math:`n_k`, the samples each centre has absorbed so far (``None``: zeros). Not modified.
+
+    Returns
+    -------
+    new_centers : shape (n_clusters, n_features)
+        :math:`(n_k c_k + S_k)/(n_k + m_k)` for centres that won :math:`m_k > 0` batch samples
+        (labels from ``centers``); the others stay.
+    new_counts : shape (n_clusters,), X's dtype
+        :math:`n_k + m_k`.
+
+    Notes
+    -----
+    The update is :math:`c_k - \frac{1}{2(n_k+m_k)}\, 2(m_k c_k - S_k)`: gradient descent on the
+    batch loss with the per-centre rate :math:`1/(2(n_k + m_k))`. Sculley applies it one sample
+    at a time, :math:`c_k \mathrel{+}= (x - c_k)/n_k`, with labels fixed at the start of the batch;
+    that telescopes to the same running mean. With ``counts`` at zero and the whole data set as
+    the batch it is :func:`argmin_kmeans.lloyd_step` (``empty="keep"``), bit for bit.
+    """
+    Xt, Ct, np_out = _check_batch(X, centers)
+    n = _check_counts(counts, Ct.shape[0], Ct)
+    with torch.no_grad():
+        C, n = _minibatch(Xt, Ct.detach(), n)
+    return to_output(C, np_out), to_output(n, np_out)
+
+
+def _minibatch(
+    X: torch.Tensor, C: torch.Tensor, n: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    labels, _ = _assign(X, C)
+    m, sums = _stats(X, labels, C.shape[0])
+    won = m > 0
+    total = n + m
+    # a centre that won nothing keeps its place (and would divide 0 by 0 when n_k = 0)
+    denom = torch.where(won, total, 1)[:, None]
+    new = torch.where(won[:, None], (n[:, None] * C + sums) / denom, C)
+    return new, total
+
+
+def online_step(
+    X: ArrayLike, centers: ArrayLike, counts: ArrayLike | None = None
+) -> tuple[ArrayLike, ArrayLike]:
+    r"""Online k-means (MacQueen 1967) over the rows of ``X``, one sample at a time, in order.
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (n_points, n_features)
+        Processed row by row; each sample is labelled with the centres as they are *after* the
+        previous sample.
+    centers : tensor or ndarray, shape (n_clusters, n_features)
+    counts : array of shape (n_clusters,), optional
+        Samples won so far (``None``: zeros). Not modified.
+
+    Returns
+    -------
+    new_centers : shape (n_clusters, n_features)
+    new_counts : shape (n_clusters,), X's dtype
+
+    Notes
+    -----
+    For each sample :math:`x`: :math:`k = \arg\min_j \lVert x - c_j\rVert^2`,
+    :math:`n_k \leftarrow n_k + 1`, :math:`c_k \leftarrow c_k + (x - c_k)/n_k`. With counts
+    starting at 0 the centre is the running mean of the samples it has won. It equals
+    :func:`minibatch_step` applied to batches of one sample (up to rounding, tested).
+
+    The loop is sequential by nature, so it runs in NumPy on the CPU (a few microseconds per
+    sample; per-sample GPU kernel launches would cost more) in X's precision, and the result is
+    returned on X's device.
+    """
+    Xt, Ct, np_out = _check_batch(X, centers)
+    n = _check_counts(counts, Ct.shape[0], Ct)
+    with torch.no_grad():
+        C, n = _online(Xt, Ct.detach(), n)
+    return to_output(C, np_out), to_output(n, np_out)
+
+
+def _online(X: torch.Tensor, C: torch.Tensor, n: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    Xn = X.detach().cpu().numpy()
+    Cn = C.detach().cpu().numpy().copy()
+    nn = n.detach().cpu().numpy().copy()
+    c_sq = np.einsum("kd,kd->k", Cn, Cn)
+    for x in Xn:
+        # ||c||^2 - 2 x.c has the argmin of ||x - c||^2, as in core._assign (ties: lowest index)
+        k = int(np.argmin(c_sq - 2.0 * (Cn @ x)))
+        nn[k] += 1
+        ck = Cn[k]
+        ck += (x - ck) / nn[k]
+        c_sq[k] = ck @ ck
+    back = dict(device=C.device, dtype=C.dtype)
+    return torch.from_numpy(Cn).to(**back), torch.from_numpy(nn).to(**back)
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+@dataclass
+class StochasticHistory:
+    """Checkpoints of one stochastic run (:func:`fit_stochastic`) or one batch run (:func:`race`).
+
+    Attributes
+    ----------
+    method : str
+    centers : shape (n_evals, n_clusters, n_features)
+        The centres at each checkpoint; ``centers[0]`` is the init.
+    loss : shape (n_evals,)
+        The k-means loss (inertia) of ``centers[j]`` on the **full** data set.
+    points_processed : int64, shape (n_evals,)
+        Samples processed before checkpoint ``j`` (``steps * batch_size``).
+    steps : int64, shape (n_evals,)
+        Updates performed before checkpoint ``j``.
+    counts : shape (n_evals, n_clusters) or None
+        The per-centre counts :math:`n_k` at each checkpoint ("online", "minibatch", "sklearn").
+    n_samples, batch_size, seed : int
+    lr : float, array or None
+    update_seconds : float
+        Wall-clock seconds spent in the updates (the loss evaluations excluded). Varies with the
+        machine and its load: for orders of magnitude, not for digits.
+    """
+
+    method: str
+    centers: ArrayLike
+    loss: ArrayLike
+    points_processed: ArrayLike
+    steps: ArrayLike
+    counts: ArrayLike | None
+    n_samples: int
+    batch_size: int
+    seed: int
+    lr: object = field(default=None, repr=False)
+    update_seconds: float = 0.0
+
+    @property
+    def passes(self) -> np.ndarray:
+        """Passes over the data at each checkpoint, ``points_processed / n_samples`` (float64)."""
+        return np.asarray(self.points_processed, dtype=np.float64) / self.n_samples
+
+    @property
+    def final_centers(self) -> ArrayLike:
+        """The centres at the last checkpoint, shape (n_clusters, n_features)."""
+        return self.centers[-1]
+
+    @property
+    def final_loss(self) -> float:
+        """The full-data loss at the last checkpoint."""
+        return float(self.loss[-1])
+
+    def loss_at(self, passes: float) -> float:
+        """The full-data loss at the last checkpoint reached within ``passes`` passes."""
+        ok = np.nonzero(self.passes <= passes + 1e-12)[0]
+        if ok.size == 0:
+            raise ValueError(
+                f"no checkpoint within passes={passes!r}; the first is at {self.passes[0]}"
+            )
+        return float(self.loss[int(ok[-1])])
+
+
+def _eval_steps(eval_every: object, n_steps: int) -> list[int]:
+    if isinstance(eval_every, (int, np.integer)) and not isinstance(eval_every, bool):
+        e = _check_int("eval_every", eval_every, 1)
+        return sorted(set(range(0, n_steps + 1, e)) | {0, n_steps})
+    if isinstance(eval_every, (list, tuple, range, np.ndarray)):
+        steps = [int(s) for s in eval_every]
+        bad = [s for s in steps if not 0 <= s <= n_steps]
+        if bad:
+            raise ValueError(
+                f"eval_every steps must lie in [0, n_steps={n_steps}], got {bad[0]} in eval_every"
+            )
+        return sorted(set(steps) | {0, n_steps})
+    raise TypeError(
+        f"eval_every must be a positive integer or a sequence of step counts, got {eval_every!r}"
+    )
+
+
+def fit_stochastic(
+    X: ArrayLike,
+    init: ArrayLike,
+    method: Method | str = "minibatch",
+    *,
+    batch_size: int | None = None,
+    n_steps: int = 100,
+    lr: float | ArrayLike | None = None,
+    seed: int = 0,
+    eval_every: int | Sequence[int] = 10,
+    counts: ArrayLike | None = None,
+) -> StochasticHistory:
+    r"""Run a stochastic k-means method on seeded batches; record the full-data loss at checkpoints.
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (n_samples, n_features)
+    init : tensor or ndarray, shape (n_clusters, n_features)
+        Initial centres (copied, never modified).
+    method : {"minibatch", "online", "sgd", "adam", "sklearn"}
+        See :data:`STOCHASTIC_METHODS` and the module docstring. ``"online"`` processes the
+        samples of each batch one at a time (the batch only sets how often the loss can be
+        recorded); ``"sklearn"`` needs ``batch_size >= n_clusters``.
+    batch_size : int, optional
+        Samples per step, ``1 <= batch_size <= n_samples``; default ``min(1024, n_samples)``
+        (scikit-learn's default).
+    n_steps : int
+        Number of batches (``n_steps * batch_size / n_samples`` passes over the data).
+    lr : float or array of shape (n_clusters,), optional
+        Required by ``"sgd"`` (global or per-centre :math:`\eta`) and ``"adam"`` (a float);
+        refused by the count-based methods, whose rates are :math:`1/n_k`.
+    seed : int
+        Seed of :func:`batch_indices`. The same ``(n_samples, batch_size, n_steps, seed)`` gives
+        every method the same batches in the same order.
+    eval_every : int or sequence of int
+        Record a checkpoint every ``eval_every`` steps, or after each listed number of steps
+        (e.g. :func:`log_spaced_steps`). Step 0 (the init) and ``n_steps`` are always recorded.
+        Each checkpoint costs one full-data loss evaluation (one pass of :func:`assign`).
+    counts : array of shape (n_clusters,), optional
+        Starting counts for "online"/"minibatch" (default zeros: the init has no weight).
+
+    Returns
+    -------
+    StochasticHistory
+        Tensors on X's device in X's dtype (NumPy arrays if ``X`` and ``init`` are NumPy).
+    """
+    if method not in STOCHASTIC_METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {sorted(STOCHASTIC_METHODS)}")
+    Xt, C, np_out = check_pair(X, init)
+    n, k = Xt.shape[0], C.shape[0]
+    b = min(1024, n) if batch_size is None else _check_int("batch_size", batch_size, 1)
+    if b > n:
+        raise ValueError(f"batch_size={b} is more than n_samples={n}")
+    t_max = _check_int("n_steps", n_steps, 0)
+    seed = _check_int("seed", seed, 0)
+    evals = _eval_steps(eval_every, t_max)
+    eta: float | torch.Tensor | None = None
+    if method in ("sgd", "adam"):
+        if lr is None:
+            raise ValueError(f"method={method!r} needs a step size: pass lr=... (e.g. lr=1e-5)")
+        eta = check_lr(lr, k, C)
+        if method == "adam" and not isinstance(eta, float):
+            raise TypeError("method='adam' takes one float lr (Adam scales each coordinate itself)")
+    elif lr is not None:
+        raise ValueError(
+            f"method={method!r} takes no lr (its per-centre rates are 1/n_k), got lr={lr!r}"
+        )
+    if counts is not None and method not in ("online", "minibatch"):
+        raise ValueError(f"counts are only used by 'online' and 'minibatch', not {method!r}")
+    if method == "sklearn" and t_max > 0 and b < k:
+        raise ValueError(
+            f"method='sklearn' needs batch_size >= n_clusters (scikit-learn checks its first "
+            f"batch), got batch_size={b} < n_clusters={k}"
+        )
+    idx = batch_indices(n, b, t_max, seed=seed).to(Xt.device)
+    step = _stepper(method, Xt, C.detach().clone(), eta, counts)
+
+    rec_c, rec_l, rec_n = [], [], []
+    seconds = 0.0
+    with torch.no_grad():
+        for t in range(t_max + 1):
+            if t > 0:
+                tic = time.perf_counter()
+                step(idx[t - 1])
+                seconds += time.perf_counter() - tic
+            if t in evals:
+                Ct, nt = step.state()  # type: ignore[attr-defined]
+                if not bool(torch.isfinite(Ct).all()):
+                    raise FloatingPointError(
+                        f"method={method!r} produced non-finite centres by step {t} "
+                        f"(lr={lr!r} is far too large)"
+                    )
+                _, inertia = _assign(Xt, Ct, with_inertia=True)
+                rec_c.append(Ct.clone())
+                rec_l.append(inertia)
+                rec_n.append(None if nt is None else nt.clone())
+    steps = torch.tensor(evals, dtype=torch.int64)
+    has_counts = rec_n[0] is not None
+    return StochasticHistory(
+        method=method,
+        centers=to_output(torch.stack(rec_c), np_out),
+        loss=to_output(torch.stack(rec_l), np_out),  # type: ignore[arg-type]
+        points_processed=to_output(steps * b, np_out),
+        steps=to_output(steps, np_out),
+        counts=to_output(torch.stack(rec_n), np_out) if has_counts else None,  # type: ignore
+        n_samples=n,
+        batch_size=b,
+        seed=seed,
+        lr=lr,
+        update_seconds=seconds,
+    )
+
+
+class _Stepper:
+    """Holds a method's state; ``step(batch_index)`` updates it, ``state()`` reads it."""
+
+    def __init__(self, update: Callable[[torch.Tensor], None], state: Callable[[], tuple]) -> None:
+        self.update, self.state = update, state
+
+    def __call__(self, index: torch.Tensor) -> None:
+        self.update(index)
+
+
+def _stepper(
+    method: str, X: torch.Tensor, C: torch.Tensor, eta: float | torch.Tensor | None, counts: object
+) -> _Stepper:
+    k = C.shape[0]
+    s: dict[str, torch.Tensor | None] = {"C": C, "n": None}
+    if method in ("online", "minibatch"):
+        s["n"] = _check_counts(counts, k, C)
+        rule = _online if method == "online" else _minibatch
+
+        def update(i: torch.Tensor) -> None:
+            s["C"], s["n"] = rule(X[i], s["C"], s["n"])  # type: ignore[arg-type]
+
+        return _Stepper(update, lambda: (s["C"], s["n"]))
+
+    if method == "sgd":
+
+        def update_sgd(i: torch.Tensor) -> None:
+            s["C"] = _sgd(X[i], s["C"], eta)  # type: ignore[arg-type]
+
+        return _Stepper(update_sgd, lambda: (s["C"], None))
+
+    if method == "adam":
+        P = C.clone().requires_grad_(True)
+        opt = torch.optim.Adam([P], lr=float(eta))  # type: ignore[arg-type]
+
+        def update_adam(i: torch.Tensor) -> None:
+            Xb = X[i]
+            with torch.enable_grad():
+                labels, _ = _assign(Xb, P.detach())
+                diff = Xb - P[labels]  # (batch, d): labels are constants, as in kmeans_loss
+                loss = (diff * diff).sum()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+            opt.step()
+
+        return _Stepper(update_adam, lambda: (P.detach(), None))
+
+    # "sklearn": MiniBatchKMeans.partial_fit on NumPy copies of the same batches
+    from sklearn.cluster import MiniBatchKMeans
+
+    Xn = X.detach().cpu().numpy()
+    km = MiniBatchKMeans(
+        n_clusters=k,
+        init=C.detach().cpu().numpy(),
+        n_init=1,
+        reassignment_ratio=0.0,
+        compute_labels=False,
+        random_state=0,
+    )
+
+    def update_sk(i: torch.Tensor) -> None:
+        km.partial_fit(Xn[i.cpu().numpy()])
+
+    def state_sk() -> tuple[torch.Tensor, torch.Tensor]:
+        if not hasattr(km, "cluster_centers_"):
+            return C, torch.zeros(k, dtype=C.dtype, device=C.device)
+        back = dict(device=C.device, dtype=C.dtype)
+        return torch.from_numpy(km.cluster_centers_.copy()).to(**back), torch.from_numpy(
+            km._counts.copy()  # scikit-learn's per-centre weight sums (private attribute)
+        ).to(**back)
+
+    return _Stepper(update_sk, state_sk)
+
+
+# --------------------------------------------------------------------------- the race
+
+
+def race_data(
+    n_samples: int = 200_000,
+    n_features: int = 5,
+    n_clusters: int = 15,
+    *,
+    box: float = 8.0,
+    seed: int = 3,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""A Gaussian mixture for the passes-over-the-data race (float64, reproducible).
+
+    ``n_clusters`` means uniform in :math:`[-\mathrm{box}, \mathrm{box}]^{d}`, unequal mixing
+    weights (Dirichlet(2)), unit isotropic noise.
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples, n_features)
+    means : ndarray, shape (n_clusters, n_features)
+        The generating means (their loss is about ``n_samples * n_features``).
+    """
+    n = _check_int("n_samples", n_samples, 1)
+    d = _check_int("n_features", n_features, 1)
+    k = _check_int("n_clusters", n_clusters, 1)
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-box, box, size=(k, d))
+    weights = rng.dirichlet(np.full(k, 2.0))
+    X = means[rng.choice(k, size=n, p=weights)] + rng.normal(size=(n, d))
+    return X, means
+
+
+def _from_batch_history(hist, n: int, label: str, seconds: float) -> StochasticHistory:
+    steps = np.arange(hist.n_iter + 1, dtype=np.int64)
+    as_np = isinstance(hist.loss, np.ndarray)
+    wrap = (lambda a: a) if as_np else torch.from_numpy
+    return StochasticHistory(
+        method=label,
+        centers=hist.centers,
+        loss=hist.loss,
+        points_processed=wrap(steps * n),
+        steps=wrap(steps),
+        counts=None,
+        n_samples=n,
+        batch_size=n,
+        seed=0,
+        lr=hist.lr,
+        update_seconds=seconds,
+    )
+
+
+def race(
+    X: ArrayLike,
+    init: ArrayLike,
+    *,
+    batch_size: int = 1000,
+    passes: int = 5,
+    online_passes: int = 1,
+    lr_sgd: float = 1e-5,
+    lr_gd: float = 1e-5,
+    lr_adam: float = 0.03,
+    seed: int = 0,
+    n_checkpoints: int = 20,
+) -> dict[str, StochasticHistory]:
+    """Every method on the same data, init and batches, scored by full-data loss per pass.
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (n_samples, n_features)
+    init : tensor or ndarray, shape (n_clusters, n_features)
+    batch_size : int
+        Shared by every stochastic method (the same :func:`batch_indices` for all of them).
+    passes : int
+        Budget in passes over the data: ``passes`` iterations of batch GD and Lloyd (Lloyd stops
+        earlier at its fixed point), ``passes * n_samples // batch_size`` steps of the others,
+        except online k-means, which gets ``online_passes`` (its Python loop is the slow one).
+    lr_sgd, lr_gd, lr_adam : float
+        Step sizes of the question's SGD, batch gradient descent and Adam.
+    seed : int
+        Batch seed.
+    n_checkpoints : int
+        About this many log-spaced checkpoints per stochastic run, plus every whole pass.
+
+    Returns
+    -------
+    dict
+        Display label -> :class:`StochasticHistory`, in plotting order.
+    """
+    from .fit import fit
+
+    Xt, _, _ = check_pair(X, init)
+    n = Xt.shape[0]
+    passes = _check_int("passes", passes, 1)
+    online_passes = _check_int("online_passes", online_passes, 1)
+
+    def schedule(p: int) -> tuple[int, list[int]]:
+        t = p * n // batch_size
+        whole = [q * n // batch_size for q in range(1, p + 1)]
+        return t, sorted(set(log_spaced_steps(t, n_checkpoints)) | set(whole))
+
+    out: dict[str, StochasticHistory] = {}
+    batch_runs = [(f"batch GD (lr={lr_gd:g})", "gd", lr_gd), ("Lloyd (= Newton)", "lloyd", None)]
+    for label, method, lr in batch_runs:
+        tic = time.perf_counter()  # includes fit's full-data loss at every iteration
+        hist = fit(X, init, method, lr=lr, max_iter=passes, tol=0.0)
+        out[label] = _from_batch_history(hist, n, method, time.perf_counter() - tic)
+    runs = [
+        ("online k-means (MacQueen)", "online", online_passes, None),
+        ("mini-batch k-means (ours)", "minibatch", passes, None),
+        ("scikit-learn MiniBatchKMeans", "sklearn", passes, None),
+        (f"SGD, the question's (lr={lr_sgd:g})", "sgd", passes, lr_sgd),
+        (f"Adam (lr={lr_adam:g})", "adam", passes, lr_adam),
+    ]
+    for label, method, p, lr in runs:
+        t, ev = schedule(p)
+        out[label] = fit_stochastic(
+            X, init, method, batch_size=batch_size, n_steps=t, lr=lr, seed=seed, eval_every=ev
+        )
+    return out
+
+
+#: Line styles of :func:`plot_race`, by method.
+_STYLE = {
+    "gd": dict(color="tab:gray", marker="s", ls="-"),
+    "lloyd": dict(color="black", marker="o", ls="-"),
+    "online": dict(color="tab:green", ls="-"),
+    "minibatch": dict(color="tab:blue", ls="-", lw=2.5),
+    "sklearn": dict(color="tab:orange", ls="--", lw=1.5),
+    "sgd": dict(color="tab:red", ls="-"),
+    "adam": dict(color="tab:purple", ls="-"),
+}
+
+
+def plot_race(results: dict[str, StochasticHistory], axes=None):
+    """Two panels: loss per sample, and excess over the best final loss, against passes (log x).
+
+    Parameters
+    ----------
+    results : dict
+        From :func:`race`.
+    axes : pair of matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(13, 5.4), layout="constrained")
+    else:
+        fig = axes[0].figure
+    best = min(h.final_loss for h in results.values())
+    floor = 1e-7  # an excess of 0 (the best run itself) is drawn here
+    first = min(float(h.passes[1]) for h in results.values() if len(h.passes) > 1)
+    right = max(float(h.passes[-1]) for h in results.values())
+    for label, h in results.items():
+        x = h.passes.copy()
+        x[0] = first / 2  # the init, drawn at the left edge of the log axis
+        y = np.asarray(h.loss, dtype=np.float64) / h.n_samples
+        style = dict(_STYLE.get(h.method, {}))
+        if h.method in ("gd", "lloyd"):
+            # a batch method has not moved until its first full pass: draw steps, not slopes
+            style["drawstyle"] = "steps-post"
+            if x[-1] < right:  # converged: the loss stays put
+                x, y = np.append(x, right), np.append(y, y[-1])
+        axes[0].plot(x, y, label=label, ms=4, **style)
+        excess = (y - best / h.n_samples) / (best / h.n_samples)
+        axes[1].plot(x, np.maximum(excess, floor), label=label, ms=4, **style)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("passes over the data (samples processed / n_samples)")
+        ax.axvline(1.0, color="0.8", lw=1, zorder=0)
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0].set_ylabel("k-means loss per sample (full data)")
+    axes[0].set_title("Full-data loss against work done (init at the left edge)")
+    axes[1].set_yscale("log")
+    axes[1].set_ylabel("(loss - best final loss) / best final loss")
+    axes[1].set_title("Excess loss over the best run (log-log)")
+    axes[1].axhline(floor, color="0.6", ls=":", lw=1)
+    axes[1].annotate("0 (the best run) drawn here", (first / 2, floor), xytext=(2, 3),
+                     textcoords="offset points", fontsize=8, color="0.4")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=9, frameon=False)
+    return fig
+
+
+def _race_figure():
+    from sklearn.cluster import kmeans_plusplus
+
+    X, _ = race_data()
+    init, _ = kmeans_plusplus(X, 15, random_state=0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small batches: threads only add overhead; sums in a fixed order
+    try:
+        results = race(X, init)
+    finally:
+        torch.set_num_threads(threads)
+    fig = plot_race(results)
+    fig.suptitle(
+        f"Stochastic vs batch k-means on {X.shape[0]:,} samples (d={X.shape[1]}, k=15): "
+        "the same k-means++ init, the same batches of 1000"
+    )
+    return fig
+
+
+#: README figures (collected by :mod:`argmin_kmeans.figures`).
+FIGURES: dict[str, Callable[[], object]] = {"stochastic_race": _race_figure}

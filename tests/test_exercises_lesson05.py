@@ -1,0 +1,135 @@
+"""Lesson 05 exercises: every check accepts the worked solution, rejects wrong answers helpfully,
+and treats ``None`` as "not attempted yet"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import argmin_kmeans as ak
+from argmin_kmeans import stochastic as sk
+from argmin_kmeans.exercises import ExerciseError
+from argmin_kmeans.exercises import lesson05 as ex
+from argmin_kmeans.exercises.solutions import lesson05 as sol
+
+
+@pytest.fixture(scope="module")
+def history():
+    rng = np.random.default_rng(0)
+    means = 20.0 * np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
+    X = np.repeat(means, 500, axis=0) + rng.normal(size=(2000, 2))
+    C0 = X[[0, 500, 1000, 1500]].copy()  # one sample of each cluster: no local-minimum trap
+    h = sk.fit_stochastic(X, C0, "minibatch", batch_size=20, n_steps=300,
+                          eval_every=sk.log_spaced_steps(300, 25))
+    ref = float(ak.fit(X, C0, "lloyd").final_loss)
+    assert ((h.loss <= 1.001 * ref).sum() >= 3) and h.loss[1] > 1.001 * ref  # a usable history
+    return h, ref
+
+
+def test_none_prints_not_attempted_and_a_hint(capsys, history) -> None:
+    h, ref = history
+    for check, args in [(ex.check_sgd_fractions, ()), (ex.check_online_update, ()),
+                        (ex.check_lr_bound, ()), (ex.check_passes_needed, (h, ref))]:
+        assert check(None, *args) is False
+        out = capsys.readouterr().out
+        assert "not attempted yet" in out and "Hint:" in out
+
+
+def test_worked_solutions_are_accepted(capsys, history) -> None:
+    h, ref = history
+    assert ex.check_sgd_fractions(sol.sgd_fractions())
+    assert ex.check_online_update(sol.online)
+    assert ex.check_lr_bound(sol.lr_bound())
+    assert ex.check_passes_needed(sol.passes_needed(h, ref), h, ref)
+    assert capsys.readouterr().out.count("correct.") == 4
+
+
+def test_solution_matches_the_package_online_step() -> None:
+    rng = np.random.default_rng(1)
+    C, n = rng.normal(size=(3, 2)), np.array([0.0, 2.0, 5.0])
+    x = rng.normal(size=2)
+    want_c, want_n = sk.online_step(x[None], C, n)
+    got_c, got_n = sol.online(x, C, n)
+    np.testing.assert_allclose(got_c, want_c, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(got_n, want_n)
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        (ex.EX1_LR * ex.EX1_COUNTS, "factor 2"),
+        (1 - 2 * ex.EX1_LR * ex.EX1_COUNTS, "left"),
+        (np.ones(3), r"shape \(4,\)"),
+        ("fast", "array of numbers"),
+        (np.full(4, 1e-3), "proportional to m_k"),
+    ],
+)
+def test_exercise1_rejects(answer, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_sgd_fractions(answer)
+
+
+def _divide_before_counting(x, centers, counts):
+    c, n = centers.copy(), counts.copy()
+    k = int(np.argmin(((c - x) ** 2).sum(axis=1)))
+    c[k] += (x - c[k]) / max(n[k], 1.0)
+    n[k] += 1
+    return c, n
+
+
+def _in_place(x, centers, counts):
+    k = int(np.argmin(((centers - x) ** 2).sum(axis=1)))
+    counts[k] += 1
+    centers[k] += (x - centers[k]) / counts[k]
+    return centers, counts
+
+
+def _moves_everyone(x, centers, counts):
+    c, n = centers.copy(), counts.copy()
+    k = int(np.argmin(((c - x) ** 2).sum(axis=1)))
+    n[k] += 1
+    return c + (x - c) / n[k], n
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        (_divide_before_counting, r"\*after\* adding this sample"),
+        (_in_place, "modified its inputs"),
+        (_moves_everyone, "only the nearest centre moves"),
+        (lambda x, c, n: c, "pair"),
+        (lambda x, c, n: 1 / 0, "ZeroDivisionError"),
+        (42, "should be a function"),
+    ],
+)
+def test_exercise2_rejects(answer, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_online_update(answer)
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        (1.0 / ex.EX3_COUNTS.max(), "edge of divergence"),
+        (1.0 / (2 * 7), "largest"),
+        (1e-5, "which m_k"),
+        ("small", "a number"),
+    ],
+)
+def test_exercise3_rejects(answer, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_lr_bound(answer)
+
+
+def test_exercise4_rejects(history) -> None:
+    h, ref = history
+    right = sol.passes_needed(h, ref)
+    i = int(np.nonzero(np.isclose(h.passes, right))[0][0])
+    with pytest.raises(ExerciseError, match="just \\*before\\*"):
+        ex.check_passes_needed(float(h.passes[i - 1]), h, ref)
+    with pytest.raises(ExerciseError, match="last checkpoint"):
+        ex.check_passes_needed(float(h.passes[-1]), h, ref)
+    with pytest.raises(ExerciseError, match="a number of passes"):
+        ex.check_passes_needed([1, 2], h, ref)
+    with pytest.raises(ExerciseError, match="never gets within"):
+        ex.check_passes_needed(1.0, h, ref / 2)
