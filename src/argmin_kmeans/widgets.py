@@ -53,7 +53,7 @@ FIGURE_CLASS = "ak-figure"
 
 
 def render_png(
-    draw: Callable[[object], None], figsize: tuple[float, float], dpi: int = 72
+    draw: Callable[[object], None], figsize: tuple[float, float], dpi: int = 144
 ) -> bytes:
     """Draw with ``draw(fig)`` on a fresh Agg figure and return the PNG bytes.
 
@@ -137,7 +137,13 @@ class Explorer(W.VBox):
             self.sliders.append(s)
         self.readout = W.HTML()
         self.readout.add_class(READOUT_CLASS)
-        self.figure = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        # rendered at 144 dpi, shown at ~96 CSS px per inch: sharp on ordinary and HiDPI screens,
+        # and not stretched to the notebook's full width
+        self.figure = W.Image(
+            format="png",
+            layout=W.Layout(width=f"{int(self._figsize[0] * 96)}px", max_width="100%",
+                            align_self="flex-start"),
+        )
         self.figure.add_class(FIGURE_CLASS)
         rows = [W.HBox(self.sliders[i : i + 2]) for i in range(0, len(self.sliders), 2)]
         head = W.HTML(f"<b>{title}</b>")
@@ -298,7 +304,8 @@ def regions_1d_explorer(x: ArrayLike, c1: float, c2: float, *, resolution: int =
                 label="you are here")
         code = int(region_codes_1d(xs, cc[0, 0], cc[1, 0]))
         ax.set_title(f"region {pattern_string(xs.size, code)} (owner of each sorted sample)")
-        ax.legend(loc="upper left", fontsize=7, framealpha=0.95, facecolor="0.75")
+        # below the axes, so it never hides a minimum
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=7)
 
     return Explorer(X, C, [(0, 0), (1, 0)], [(lo, hi), (lo, hi)], draw, (6.4, 5.4),
                     "Move (c1, c2) across the regions of the loss", ["c1", "c2"])
