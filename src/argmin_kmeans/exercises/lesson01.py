@@ -1,0 +1,194 @@
+"""Checks for lesson 01, "argmax has zero gradient".
+
+1. :func:`check_threshold` — how far must ``t[0]`` rise before ``argmax(t)`` leaves 6?
+2. :func:`check_tie_gradients` — which gradient do ``max(dim)``, ``amax`` and ``max()`` send
+   into a tie?
+3. :func:`check_op_categories` — sort eight operations into "no grad_fn", "zero gradient" and
+   "useful gradient".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+
+from ..argmax import QUESTION_T
+from . import ExerciseError, exercise, require
+
+__all__ = [
+    "TIE_T",
+    "OPS",
+    "CATEGORIES",
+    "check_threshold",
+    "check_tie_gradients",
+    "check_op_categories",
+    "true_categories",
+]
+
+#: The tied vector of exercise 2.
+TIE_T: tuple[float, ...] = (2.0, 5.0, 5.0, 1.0)
+
+#: Exercise 3's operations, applied to a float64 vector ``x`` that requires grad.
+OPS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "argmax": lambda x: torch.argmax(x),
+    "max(dim).values": lambda x: torch.max(x, dim=0).values,
+    "sort.values": lambda x: torch.sort(x).values,
+    "sort.indices": lambda x: torch.sort(x).indices,
+    "round": torch.round,
+    "sign": torch.sign,
+    "x > 0": lambda x: x > 0,
+    "abs": torch.abs,
+}
+
+#: The three answers allowed in exercise 3.
+CATEGORIES = ("no grad_fn", "zero gradient", "useful gradient")
+
+_X3 = (0.3, -1.7, 2.4, 0.9)  # no ties, no integers, no zeros: every op is smooth or flat here
+
+
+def _threshold() -> float:
+    t = torch.tensor(QUESTION_T, dtype=torch.float64)
+    return float(t[6] - t[0])
+
+
+@exercise(
+    "Exercise 1 (the threshold)",
+    "argmax(t) stays where it is until another entry catches up with the largest one. Which "
+    "entry is the largest, and how far is t[0] below it? Answer with a float: answer = ...",
+)
+def check_threshold(answer: Any) -> None:
+    """``answer``: the smallest amount by which ``t[0]`` must rise before the argmax leaves 6."""
+    require(
+        isinstance(answer, (int, float)) and not isinstance(answer, bool),
+        f"answer must be a number (a float), got {type(answer).__name__}",
+    )
+    want = _threshold()
+    a = float(answer)
+    require(a > 0, f"answer={a} is not positive: t[0] has to go *up* to overtake t[6]")
+    require(
+        abs(a - 1.0034) > 1e-9,
+        "1.0034 is the value t[0] must reach, t[6]; the question asks how far it must rise "
+        "from where it starts (t[0] = -0.0627).",
+    )
+    require(
+        abs(a - (1.0034 - 0.8853)) > 1e-9,
+        "0.1181 is the gap between the two largest entries (t[6] and t[4]); the question is "
+        "about t[0], which starts at -0.0627.",
+    )
+    require(
+        abs(a - want) <= 1e-6,
+        f"answer={a} is off by {a - want:+.4g}. Check it: torch.argmax(t + answer * e_0) must "
+        f"still be 6 for anything a little below your answer and 0 a little above it.",
+    )
+
+
+def _tie_truth() -> tuple[list[float], list[float], list[float]]:
+    out = []
+    for reduce in (
+        lambda x: torch.max(x, dim=0).values,
+        lambda x: torch.amax(x, dim=0),
+        lambda x: torch.max(x),
+    ):
+        x = torch.tensor(TIE_T, dtype=torch.float64, requires_grad=True)
+        reduce(x).backward()
+        out.append(x.grad.tolist())
+    return out[0], out[1], out[2]
+
+
+def _as_list(v: Any, name: str) -> list[float]:
+    if isinstance(v, torch.Tensor):
+        v = v.detach().cpu().tolist()
+    try:
+        vals = [float(u) for u in v]
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(f"{name} must be a list of 4 numbers, got {v!r}") from e
+    require(
+        len(vals) == len(TIE_T),
+        f"{name} must have {len(TIE_T)} entries (one per entry of t), got {len(vals)}",
+    )
+    return vals
+
+
+@exercise(
+    "Exercise 2 (gradients into a tie)",
+    "For t = [2, 5, 5, 1] give answer = (g_max_dim, g_amax, g_max_all): the gradients of "
+    "torch.max(t, dim=0).values, torch.amax(t, dim=0) and torch.max(t) with respect to t, each "
+    "a list of 4 numbers. Predict first, then verify with requires_grad_ and backward().",
+)
+def check_tie_gradients(answer: Any) -> None:
+    """``answer = (g_max_dim, g_amax, g_max_all)``, each a list of 4 floats."""
+    require(
+        isinstance(answer, (tuple, list)) and len(answer) == 3,
+        "answer must be a tuple of three lists: (g_max_dim, g_amax, g_max_all)",
+    )
+    names = ("g_max_dim", "g_amax", "g_max_all")
+    got = [_as_list(v, n) for v, n in zip(answer, names)]
+    want = _tie_truth()
+    for g, n in zip(got, names):
+        require(
+            abs(sum(g) - 1.0) < 1e-9,
+            f"{n} sums to {sum(g)}; the max moves one-for-one with the tied value, so the "
+            "gradient entries must add up to 1.",
+        )
+    for g, w, n in zip(got, want, names):
+        if g != w:
+            split = [0.0, 0.5, 0.5, 0.0]
+            if w == split:
+                msg = (f"{n}={g} is wrong: this reduction splits the gradient evenly between "
+                       "the tied maxima.")
+            else:
+                msg = (f"{n}={g} is wrong: max(dim) returns one index (values and indices "
+                       "together) and sends the whole gradient to that entry; which one? "
+                       "Look at .indices.")
+            raise ExerciseError(msg)
+
+
+def true_categories() -> dict[str, str]:
+    """What PyTorch actually does for each operation of :data:`OPS` (computed, not typed in)."""
+    out = {}
+    for name, op in OPS.items():
+        x = torch.tensor(_X3, dtype=torch.float64, requires_grad=True)
+        y = op(x)
+        if y.grad_fn is None:
+            out[name] = "no grad_fn"
+            continue
+        y.sum().backward()
+        out[name] = "zero gradient" if bool((x.grad == 0).all()) else "useful gradient"
+    return out
+
+
+_WHY = {
+    "no grad_fn": "a 'no grad_fn' op returns integers or booleans, which autograd does not track",
+    "zero gradient": "a 'zero gradient' op is recorded by autograd but piecewise constant, so its "
+    "derivative is 0 wherever it exists",
+    "useful gradient": "a 'useful gradient' op returns values that move with its input",
+}
+
+
+@exercise(
+    "Exercise 3 (three kinds of operations)",
+    "answer is a dict from each name in OPS to one of 'no grad_fn', 'zero gradient', "
+    "'useful gradient'. Ask of each output: is it an integer/boolean tensor? Does it move at all "
+    "when x moves a little?",
+)
+def check_op_categories(answer: Any) -> None:
+    """``answer``: dict mapping every key of :data:`OPS` to one of :data:`CATEGORIES`."""
+    require(isinstance(answer, dict), f"answer must be a dict, got {type(answer).__name__}")
+    missing = [k for k in OPS if k not in answer]
+    require(not missing, f"answer is missing {missing}; give a category for every op in OPS")
+    extra = [k for k in answer if k not in OPS]
+    require(not extra, f"answer has unknown keys {extra}; use exactly the names in OPS")
+    bad = {k: v for k, v in answer.items() if v not in CATEGORIES}
+    require(not bad, f"answer has values {bad} that are not one of {list(CATEGORIES)}")
+    truth = true_categories()
+    wrong = [k for k in OPS if answer[k] != truth[k]]
+    if wrong:
+        k = wrong[0]
+        raise ExerciseError(
+            f"{len(wrong)} of {len(OPS)} wrong, for example {k!r} (you said {answer[k]!r}). "
+            f"Run it: x = torch.tensor([0.3, -1.7, 2.4, 0.9], requires_grad=True); "
+            f"y = OPS[{k!r}](x); look at y.dtype and y.grad_fn, and if there is a grad_fn, at "
+            f"x.grad after y.sum().backward(). Reminder: {_WHY[answer[k]]} — is that true of "
+            f"{k!r}?"
+        )

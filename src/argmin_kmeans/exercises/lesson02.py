@@ -1,0 +1,162 @@
+"""Checks for lesson 02, "the question's k-means by gradient descent".
+
+1. :func:`check_step_fraction` — how far does a centre move per step, and how many steps to
+   get 99 % of the way to its mean?
+2. :func:`check_vectorized_loss` — a differentiable k-means loss without the ``(k, n, d)``
+   difference tensor.
+3. :func:`check_one_cluster_loss` — the expected loss of the no-clustering baseline on uniform
+   data.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..core import kmeans_loss, loss_gradient
+from ..question import difference_tensor_bytes, saved_tensor_bytes
+from . import ExerciseError, exercise, require
+
+__all__ = ["check_step_fraction", "check_vectorized_loss", "check_one_cluster_loss"]
+
+_LR, _BATCH, _K = 1e-5, 100, 20
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+@exercise(
+    "Exercise 1 (how far per step)",
+    "answer = (fraction, steps). One step moves centre k a fraction 2*lr*m_k of the way to the "
+    "mean of the m_k batch samples it won; take m_k = batch_size / n_clusters = 100 / 20. After s "
+    "steps toward a fixed target, a fraction (1 - fraction)**s of the gap is left.",
+)
+def check_step_fraction(answer: Any) -> None:
+    """``answer = (fraction, steps)``: the per-step fraction ``2 lr m_k`` for the question's
+    ``lr = 1e-5`` and ``m_k = 5``, and the smallest number of steps after which at most 1 % of
+    the gap to a fixed target is left."""
+    require(
+        isinstance(answer, (tuple, list)) and len(answer) == 2,
+        "answer must be a pair (fraction, steps)",
+    )
+    frac, steps = answer
+    require(_is_number(frac) and _is_number(steps), f"both entries must be numbers, got {answer!r}")
+    m = _BATCH / _K
+    want_f = 2 * _LR * m
+    f = float(frac)
+    require(
+        not math.isclose(f, _LR, rel_tol=1e-6),
+        f"fraction={f:g} is the learning rate itself; the gradient of the summed loss is "
+        "2(m_k c_k - S_k), so the step moves c_k by 2*lr*m_k of the way to the mean.",
+    )
+    require(
+        not math.isclose(f, 2 * _LR, rel_tol=1e-6),
+        f"fraction={f:g} leaves out m_k: the summed batch loss has m_k terms for centre k.",
+    )
+    require(
+        math.isclose(f, want_f, rel_tol=1e-6), f"fraction={f:g} is not 2 * lr * m_k; recompute it"
+    )
+    want_s = math.ceil(math.log(0.01) / math.log1p(-want_f))
+    s = float(steps)
+    require(
+        abs(s - want_s) <= 2,
+        f"steps={s:g} is off (by {s - want_s:+g}): solve (1 - fraction)**s <= 0.01 for the "
+        "smallest integer s, i.e. s = ceil(log(0.01) / log(1 - fraction)).",
+    )
+
+
+def _problem() -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(2)
+    X = torch.randn(60, 3, generator=g, dtype=torch.float64)
+    C = X[:4].clone()
+    C[3] = 100.0  # a centre that owns no sample: its gradient must be exactly zero
+    return X, C
+
+
+@exercise(
+    "Exercise 2 (a vectorized loss)",
+    "answer is a function loss(X, centers) -> 0-d tensor, differentiable w.r.t. centers, that "
+    "never builds the (k, n, d) difference tensor. Get the labels without gradient (e.g. from "
+    "torch.cdist(X, centers).argmin(dim=1)), then gather: ((X - centers[labels]) ** 2).sum().",
+)
+def check_vectorized_loss(answer: Any) -> None:
+    """``answer``: callable ``loss(X, centers)``; checked for value, gradient (including an
+    empty cluster's exact zero) and the memory autograd keeps for the backward pass."""
+    require(
+        callable(answer),
+        f"answer must be a function loss(X, centers), got {type(answer).__name__}",
+    )
+    X, C = _problem()
+    c = C.clone().requires_grad_(True)
+    out = answer(X, c)
+    require(
+        isinstance(out, torch.Tensor), f"loss must return a torch.Tensor, got {type(out).__name__}"
+    )
+    require(
+        out.ndim == 0, f"loss must return a 0-d tensor (a scalar), got shape {tuple(out.shape)}"
+    )
+    want = float(kmeans_loss(X, C))
+    got = float(out.detach())
+    if not math.isclose(got, want, rel_tol=1e-9):
+        if math.isclose(got, want / X.shape[0], rel_tol=1e-9):
+            raise ExerciseError(
+                "your loss is the mean over samples; the question's (and ours) is the sum"
+            )
+        raise ExerciseError(
+            f"loss value {got:.6f} differs from the k-means loss {want:.6f}: each sample must "
+            "count the squared distance to its *nearest* centre, once"
+        )
+    require(
+        out.requires_grad,
+        "the loss does not require grad: did you compute it under torch.no_grad() or detach the "
+        "centres? Only the labels should be constant.",
+    )
+    (g,) = torch.autograd.grad(out, c)
+    gw = loss_gradient(X, C)
+    require(
+        torch.allclose(g, gw, rtol=0, atol=1e-9),
+        f"the gradient differs from 2(n_k c_k - S_k) by up to {float((g - gw).abs().max()):.3g}",
+    )
+    big = difference_tensor_bytes(C.shape[0], X.shape[0], X.shape[1], X.dtype)
+    saved = saved_tensor_bytes(answer, X, C)
+    require(
+        saved < big,
+        f"autograd keeps {saved} bytes for backward, at least the (k, n, d) difference tensor "
+        f"({big} bytes): compute the labels first, then subtract only each sample's own centre",
+    )
+
+
+@exercise(
+    "Exercise 3 (the no-clustering baseline)",
+    "answer is a function f(n_samples, n_features) -> float: the expected loss of ONE centre "
+    "at the sample mean for data uniform on [0, 1)^d. Each feature of U(0, 1) has variance "
+    "1/12; mind that the centre is the sample mean, not 1/2.",
+)
+def check_one_cluster_loss(answer: Any) -> None:
+    """``answer``: ``f(n, d)``, the expectation of ``sum_i ||x_i - mean(x)||^2``, which is
+    ``(n - 1) d / 12``."""
+    require(
+        callable(answer),
+        f"answer must be a function f(n_samples, n_features), got {type(answer).__name__}",
+    )
+    for n, d in [(1000, 200), (10, 3), (2, 1), (57, 11)]:
+        got = answer(n, d)
+        require(_is_number(got) or (isinstance(got, torch.Tensor) and got.ndim == 0),
+                f"f({n}, {d}) must return a number, got {got!r}")
+        got = float(got)
+        want = (n - 1) * d / 12
+        if not math.isclose(got, want, rel_tol=1e-9):
+            if math.isclose(got, n * d / 12, rel_tol=1e-9):
+                raise ExerciseError(
+                    f"f({n}, {d}) = {got:g} = n d / 12 is the loss around the true mean 1/2. "
+                    "Around the sample mean it is smaller: sum_i (x_i - mean)^2 has expectation "
+                    "(n - 1) sigma^2 per feature (the reason for Bessel's n - 1)."
+                )
+            raise ExerciseError(
+                f"f({n}, {d}) = {got:g} is not the expected one-cluster loss; "
+                "try n=2, d=1 by hand"
+            )

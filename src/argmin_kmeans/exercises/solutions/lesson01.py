@@ -1,0 +1,55 @@
+"""Worked solutions for lesson 01 (teachers: each function returns the answer its check accepts)."""
+
+from __future__ import annotations
+
+import torch
+
+from ...argmax import QUESTION_T
+from ..lesson01 import OPS, TIE_T
+
+__all__ = ["threshold", "tie_gradients", "op_categories"]
+
+
+def threshold() -> float:
+    """Exercise 1. ``argmax(t) = 6`` while ``t[0] < t[6]``; it flips when ``t[0]`` reaches ``t[6]``.
+
+    So ``t[0]`` must rise by ``t[6] - t[0] = 1.0034 - (-0.0627) = 1.0661``. (At exactly that
+    nudge the two tie and ``torch.argmax`` returns the first, 0.) Any smaller nudge, up or down,
+    leaves the index at 6: the finite-difference slope is 0 for every ``delta < 1.0661``.
+    """
+    t = torch.tensor(QUESTION_T, dtype=torch.float64)
+    return float(t[6] - t[0])
+
+
+def tie_gradients() -> tuple[list[float], list[float], list[float]]:
+    """Exercise 2. ``max(dim)`` picks one index (the first maximum, 1) and sends it the whole
+    gradient: ``[0, 1, 0, 0]``. ``amax`` and the full reduction ``max()`` return a value only and
+    split the gradient evenly between the tied maxima: ``[0, 0.5, 0.5, 0]``. All three are valid
+    subgradients of the max at a tie; they just choose differently.
+    """
+    grads = []
+    for reduce in (lambda x: torch.max(x, dim=0).values, lambda x: torch.amax(x, dim=0), torch.max):
+        x = torch.tensor(TIE_T, dtype=torch.float64, requires_grad=True)
+        reduce(x).backward()
+        grads.append(x.grad.tolist())
+    return grads[0], grads[1], grads[2]
+
+
+def op_categories() -> dict[str, str]:
+    """Exercise 3, by running every operation (the way a student should check a guess).
+
+    ``argmax``, ``sort.indices`` and ``x > 0`` return int64/bool tensors: no ``grad_fn``.
+    ``round`` and ``sign`` have a ``grad_fn`` but their gradient is 0 (they are flat between
+    their jumps). ``max(dim).values``, ``sort.values`` and ``abs`` return (moved copies of) the
+    input values: a useful, nonzero gradient.
+    """
+    out = {}
+    for name, op in OPS.items():
+        x = torch.tensor([0.3, -1.7, 2.4, 0.9], dtype=torch.float64, requires_grad=True)
+        y = op(x)
+        if y.grad_fn is None:
+            out[name] = "no grad_fn"
+        else:
+            y.sum().backward()
+            out[name] = "zero gradient" if bool((x.grad == 0).all()) else "useful gradient"
+    return out

@@ -1,0 +1,414 @@
+r"""The question's experiment, run end to end and reproducibly, with the baselines to judge it.
+
+The question: 1000 points uniform in :math:`[0, 1)^{200}`, 20 clusters, initial centres = 20
+samples picked at random **with replacement**, then 4001 steps of mini-batch SGD on the centres
+(a batch of 100 samples drawn with replacement, :math:`\eta = 10^{-5}`, the loss *summed* over
+the batch). Each step is :func:`argmin_kmeans.naive.question_loss` (the ``(k, batch, d)``
+difference tensor, ``torch.min(distances, 0)[1]`` memberships, a per-cluster loop over boolean
+masks that skips empty clusters), ``backward()``, and ``c -= lr * c.grad`` under
+``torch.no_grad()``.
+
+What one step does, in closed form: with the batch memberships held constant, centre *k* owning
+:math:`m_k` samples of the batch with sum :math:`S_k^B` gets the gradient
+:math:`2(m_k c_k - S_k^B)`, so
+
+.. math:: c_k \leftarrow (1 - 2\eta m_k)\, c_k + 2\eta m_k\, \bar x_k^B ,
+
+a fraction :math:`2\eta m_k` of the way to the mean of the samples it won. With
+:math:`m_k \approx 100/20 = 5` and :math:`\eta = 10^{-5}` that is :math:`10^{-4}` per step.
+
+Everything here is seeded through one ``torch.Generator`` per call, so a run is a pure function
+of its arguments (up to float32 summation order, which depends on the thread count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+import numpy as np
+import torch
+
+from ._validation import ArrayLike, as_tensor, check_lr, check_pair
+from .core import cluster_stats, kmeans_loss
+from .naive import question_loss
+
+__all__ = [
+    "QUESTION_SETUP",
+    "QuestionRun",
+    "uniform_data",
+    "blob_data",
+    "init_with_replacement",
+    "question_experiment",
+    "mean_centers",
+    "box_centers",
+    "sklearn_centers",
+    "loss64",
+    "saved_tensor_bytes",
+    "difference_tensor_bytes",
+]
+
+#: The question's numbers.
+QUESTION_SETUP: dict[str, float | int] = {
+    "n_samples": 1000,
+    "n_features": 200,
+    "n_clusters": 20,
+    "n_steps": 4001,
+    "batch_size": 100,
+    "lr": 1e-5,
+}
+
+Implementation = Literal["question", "core"]
+
+
+def _check_int(name: str, value: object, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {name}={value!r}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- data and inits
+
+
+def uniform_data(
+    n_samples: int = 1000,
+    n_features: int = 200,
+    *,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """The question's data: ``n_samples`` points uniform in the unit cube.
+
+    Returns
+    -------
+    X : tensor, shape (n_samples, n_features)
+        Entries i.i.d. uniform on :math:`[0, 1)`. It has **no cluster structure**: the expected
+        loss of a single centre at the mean is :math:`n d / 12` (the variance of U(0, 1) is 1/12).
+    """
+    n = _check_int("n_samples", n_samples, 1)
+    d = _check_int("n_features", n_features, 1)
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.rand(n, d, generator=g, dtype=dtype)
+
+
+def blob_data(
+    n_samples: int = 1000,
+    n_features: int = 200,
+    n_clusters: int = 20,
+    *,
+    spread: float = 0.05,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float32,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""Data with real cluster structure, on the question's scale.
+
+    ``n_clusters`` true centres uniform in :math:`[0, 1)^{d}`; each sample is a true centre
+    (chosen uniformly) plus Gaussian noise of standard deviation ``spread`` per feature.
+
+    Returns
+    -------
+    X : tensor, shape (n_samples, n_features)
+    true_centers : tensor, shape (n_clusters, n_features)
+    true_labels : int64 tensor, shape (n_samples,)
+
+    Notes
+    -----
+    Two true centres are :math:`\sqrt{d/6} \approx 5.8` apart on average for :math:`d = 200`,
+    while a sample lies about :math:`\sigma\sqrt{d} \approx 0.71` from its own: well separated.
+    """
+    n = _check_int("n_samples", n_samples, 1)
+    d = _check_int("n_features", n_features, 1)
+    k = _check_int("n_clusters", n_clusters, 1)
+    if not isinstance(spread, (int, float)) or not np.isfinite(spread) or spread < 0:
+        raise ValueError(f"spread must be a finite number >= 0, got spread={spread!r}")
+    g = torch.Generator().manual_seed(int(seed))
+    true_centers = torch.rand(k, d, generator=g, dtype=dtype)
+    labels = torch.randint(k, (n,), generator=g)
+    X = true_centers[labels] + spread * torch.randn(n, d, generator=g, dtype=dtype)
+    return X, true_centers, labels
+
+
+def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> torch.Tensor:
+    """The question's init: ``n_clusters`` samples of ``X`` drawn **with replacement**.
+
+    Returns
+    -------
+    centers : tensor, shape (n_clusters, n_features)
+        A copy. Two rows can be the same sample (probability about 17 % for 20 of 1000); a
+        duplicate centre never wins a sample (ties go to the lowest index) and never moves.
+    """
+    Xt = as_tensor(X, "X")
+    if Xt.ndim != 2 or Xt.shape[0] == 0:
+        raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
+    k = _check_int("n_clusters", n_clusters, 1)
+    g = torch.Generator().manual_seed(int(seed))
+    idx = torch.randint(Xt.shape[0], (k,), generator=g)
+    return Xt.detach()[idx.to(Xt.device)].clone()
+
+
+# --------------------------------------------------------------------------- the experiment
+
+
+@dataclass(frozen=True)
+class QuestionRun:
+    """What :func:`question_experiment` recorded.
+
+    Attributes
+    ----------
+    init, centers : tensor, shape (n_clusters, n_features)
+        The starting and the final centres.
+    batch_loss : ndarray, shape (n_steps,)
+        The loss the question prints: step ``t``'s mini-batch loss, before its update.
+    steps : ndarray of int, shape (n_records,)
+        Steps at which the full-data loss was recorded (0, ``record_every``, ..., ``n_steps``).
+    full_loss : ndarray, shape (n_records,)
+        ``kmeans_loss(X, centres after steps[j] updates)``, in float64.
+    moves : ndarray of int, shape (n_clusters,)
+        In how many steps each centre moved, i.e. won at least one sample of the batch.
+    lr : float
+    batch_size : int
+    implementation : {"question", "core"}
+    """
+
+    init: torch.Tensor
+    centers: torch.Tensor
+    batch_loss: np.ndarray
+    steps: np.ndarray
+    full_loss: np.ndarray
+    moves: np.ndarray
+    lr: float
+    batch_size: int
+    implementation: str
+
+    @property
+    def final_loss(self) -> float:
+        """Full-data loss of the final centres."""
+        return float(self.full_loss[-1])
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.batch_loss.shape[0])
+
+
+def question_experiment(
+    X: ArrayLike,
+    init: ArrayLike,
+    *,
+    n_steps: int = 4001,
+    batch_size: int = 100,
+    lr: float = 1e-5,
+    seed: int = 1,
+    record_every: int = 10,
+    implementation: Implementation = "question",
+) -> QuestionRun:
+    r"""Run the question's mini-batch SGD from ``init`` and record it.
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (n_samples, n_features)
+    init : tensor or ndarray, shape (n_clusters, n_features)
+        Starting centres (copied, never modified).
+    n_steps, batch_size : int
+        Number of updates; samples per batch, drawn **with replacement** from a
+        ``torch.Generator`` seeded with ``seed`` (the same batches for both implementations).
+    seed : int
+        Seed of the batch stream. Keep it different from the seed of
+        :func:`init_with_replacement`: both draw with ``torch.randint(n_samples, ...)``, so with
+        equal seeds the first batch would start with the very samples the centres sit on.
+    lr : float
+        The global step size :math:`\eta` on the *summed* batch loss.
+    record_every : int
+        Record the full-data loss every this many steps (and after the last).
+    implementation : {"question", "core"}
+        ``"question"``: the question's loop — one leaf tensor ``c``, the loss of
+        :func:`~argmin_kmeans.naive.question_loss`, ``backward()``, ``c -= lr * c.grad`` under
+        ``torch.no_grad()``, ``c.grad.zero_()``. ``"core"``: the same update in closed form,
+        the arithmetic of :func:`~argmin_kmeans.gd_step` (no autograd, no ``(k, batch, d)``
+        tensor). Both compute
+        :math:`c_k - 2\eta(m_k c_k - S_k^B)`, to rounding.
+
+    Returns
+    -------
+    QuestionRun
+    """
+    Xt, C0, _ = check_pair(X, init)
+    steps_n = _check_int("n_steps", n_steps, 0)
+    b = _check_int("batch_size", batch_size, 1)
+    every = _check_int("record_every", record_every, 1)
+    eta = check_lr(lr, C0.shape[0], C0)
+    if not isinstance(eta, float):
+        raise TypeError("the question uses one global lr (a float), not one per centre")
+    if implementation not in ("question", "core"):
+        raise ValueError(f"implementation must be 'question' or 'core', got {implementation!r}")
+    Xt = Xt.detach()
+    n = Xt.shape[0]
+    g = torch.Generator().manual_seed(int(seed))
+    # the question's trainable centres; it wrote torch.tensor(init, requires_grad=True), which
+    # warns: copying a tensor that way is spelled .detach().clone().requires_grad_(True)
+    c = C0.detach().clone().requires_grad_(implementation == "question")
+    init_copy = C0.detach().clone()
+    batch_loss = np.empty(steps_n)
+    moves = torch.zeros(C0.shape[0], dtype=torch.int64)
+    rec_steps, rec_loss = [], []
+
+    X64 = Xt.double()
+
+    def record(t: int) -> None:
+        with torch.no_grad():
+            rec_steps.append(t)
+            rec_loss.append(float(kmeans_loss(X64, c.detach().double())))
+
+    record(0)
+    for t in range(steps_n):
+        idx = torch.randint(n, (b,), generator=g).to(Xt.device)
+        xb = Xt[idx]
+        before = c.detach().clone()
+        if implementation == "question":
+            loss = question_loss(xb, c)
+            loss.backward()
+            with torch.no_grad():
+                c -= eta * c.grad
+            c.grad.zero_()
+            batch_loss[t] = float(loss.detach())
+        else:
+            # gd_step's update, c - eta * 2(m_k c_k - S_k), from one assignment that also gives
+            # the batch loss (gd_step alone would not return it)
+            with torch.no_grad():
+                labels, counts, sums = cluster_stats(xb, c)
+                diff = xb - c[labels]  # (batch, d)
+                batch_loss[t] = float((diff * diff).sum())
+                c = c - eta * 2.0 * (counts[:, None] * c - sums)
+        moves += (c.detach() != before).any(dim=1).cpu()
+        if (t + 1) % every == 0 or t + 1 == steps_n:
+            record(t + 1)
+    return QuestionRun(
+        init=init_copy,
+        centers=c.detach().clone(),
+        batch_loss=batch_loss,
+        steps=np.asarray(rec_steps, dtype=np.int64),
+        full_loss=np.asarray(rec_loss, dtype=np.float64),
+        moves=moves.numpy(),
+        lr=eta,
+        batch_size=b,
+        implementation=implementation,
+    )
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def mean_centers(X: ArrayLike, n_clusters: int) -> torch.Tensor:
+    r"""Every centre at the data mean: no clustering at all.
+
+    Returns
+    -------
+    centers : tensor, shape (n_clusters, n_features)
+        Its loss is the one-cluster loss :math:`\sum_i \lVert x_i - \bar x\rVert^2`, the
+        smallest loss any *single* centre can reach (all ties go to centre 0).
+    """
+    Xt = as_tensor(X, "X")
+    if Xt.ndim != 2 or Xt.shape[0] == 0:
+        raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
+    k = _check_int("n_clusters", n_clusters, 1)
+    return Xt.detach().mean(dim=0, keepdim=True).repeat(k, 1)
+
+
+def box_centers(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> torch.Tensor:
+    """Centres drawn uniformly in the bounding box of ``X``: random guesses, no data used.
+
+    Returns
+    -------
+    centers : tensor, shape (n_clusters, n_features)
+    """
+    Xt = as_tensor(X, "X")
+    if Xt.ndim != 2 or Xt.shape[0] == 0:
+        raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
+    k = _check_int("n_clusters", n_clusters, 1)
+    lo, hi = Xt.detach().min(dim=0).values, Xt.detach().max(dim=0).values
+    g = torch.Generator().manual_seed(int(seed))
+    u = torch.rand(k, Xt.shape[1], generator=g, dtype=Xt.dtype).to(Xt.device)
+    return lo + u * (hi - lo)
+
+
+def sklearn_centers(
+    X: ArrayLike,
+    n_clusters: int,
+    *,
+    init: ArrayLike | str = "k-means++",
+    n_init: int = 1,
+    seed: int = 0,
+) -> torch.Tensor:
+    """scikit-learn's ``KMeans`` (Lloyd, run to convergence), fitted in float64.
+
+    Parameters
+    ----------
+    init : array of shape (n_clusters, n_features), or "k-means++" / "random"
+    n_init : int
+        Number of restarts; scikit-learn keeps the one with the lowest inertia. Must be 1 for
+        an explicit array ``init``.
+
+    Returns
+    -------
+    centers : tensor, shape (n_clusters, n_features), float64
+    """
+    from sklearn.cluster import KMeans
+
+    Xn = as_tensor(X, "X").detach().cpu().double().numpy()
+    k = _check_int("n_clusters", n_clusters, 1)
+    r = _check_int("n_init", n_init, 1)
+    if not isinstance(init, str):
+        init = as_tensor(init, "init").detach().cpu().double().numpy()
+        if r != 1:
+            raise ValueError(f"an explicit init is one start: use n_init=1, got n_init={r}")
+    km = KMeans(n_clusters=k, init=init, n_init=r, random_state=int(seed), algorithm="lloyd")
+    km.fit(Xn)
+    return torch.from_numpy(km.cluster_centers_)
+
+
+def loss64(X: ArrayLike, centers: ArrayLike) -> float:
+    """``kmeans_loss`` computed in float64 (so losses of float32 and float64 runs compare)."""
+    Xt, Ct = as_tensor(X, "X"), as_tensor(centers, "centers")
+    with torch.no_grad():
+        return float(kmeans_loss(Xt.detach().double(), Ct.detach().double().to(Xt.device)))
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def saved_tensor_bytes(
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    X: torch.Tensor,
+    centers: torch.Tensor,
+) -> int:
+    """Bytes that autograd keeps alive for the backward pass of ``loss_fn(X, centers)``.
+
+    Every tensor saved for backward is caught with
+    ``torch.autograd.graph.saved_tensors_hooks``; storages shared by several saved tensors
+    (``diff * diff`` saves ``diff`` twice) are counted once. Exact and machine-independent:
+    it depends only on shapes and dtypes, not on the allocator.
+    """
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    Xt, Ct, _ = check_pair(X, centers)
+    seen: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        s = t.untyped_storage()
+        seen[s.data_ptr()] = s.nbytes()
+        return t
+
+    c = Ct.detach().clone().requires_grad_(True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        loss = loss_fn(Xt, c)
+    del loss
+    return int(sum(seen.values()))
+
+
+def difference_tensor_bytes(
+    n_clusters: int, n_samples: int, n_features: int, dtype: torch.dtype = torch.float32
+) -> int:
+    """Size in bytes of the question's ``(n_clusters, n_samples, n_features)`` difference tensor."""
+    k = _check_int("n_clusters", n_clusters, 1)
+    n = _check_int("n_samples", n_samples, 1)
+    d = _check_int("n_features", n_features, 1)
+    return k * n * d * torch.empty((), dtype=dtype).element_size()

@@ -1,0 +1,107 @@
+"""Lesson 01's exercise checks: accept the worked solution, reject wrong answers
+helpfully, handle None."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from argmin_kmeans import QUESTION_T
+from argmin_kmeans.exercises import ExerciseError
+from argmin_kmeans.exercises import lesson01 as ex
+from argmin_kmeans.exercises.solutions import lesson01 as sol
+
+CHECKS = [
+    (ex.check_threshold, sol.threshold),
+    (ex.check_tie_gradients, sol.tie_gradients),
+    (ex.check_op_categories, sol.op_categories),
+]
+
+
+@pytest.mark.parametrize("check, solve", CHECKS, ids=lambda f: f.__name__)
+def test_check_accepts_the_worked_solution(check, solve, capsys) -> None:
+    assert check(solve()) is True
+    assert "correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, solve", CHECKS, ids=lambda f: f.__name__)
+def test_none_prints_not_attempted_and_a_hint(check, solve, capsys) -> None:
+    assert check(None) is False
+    out = capsys.readouterr().out
+    assert "not attempted yet" in out and "Hint:" in out and len(check.hint) > 40
+
+
+def test_threshold_solution_really_is_the_threshold() -> None:
+    t = torch.tensor(QUESTION_T, dtype=torch.float64)
+    d = sol.threshold()
+    e0 = torch.zeros_like(t)
+    e0[0] = 1.0
+    assert int(torch.argmax(t + (d - 1e-9) * e0)) == 6
+    assert int(torch.argmax(t + (d + 1e-9) * e0)) == 0
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (1.0034, "the value t\\[0\\] must reach"),
+        (0.1181, "gap between the two largest"),
+        (-1.0661, "not positive"),
+        (1.07, "off by"),
+        ("1.0661", "must be a number"),
+    ],
+)
+def test_threshold_rejects(wrong, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_threshold(wrong)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (([0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "g_max_dim.*one index"),
+        (([0, 1, 0, 0], [0, 1, 0, 0], [0, 0.5, 0.5, 0]), "g_amax.*splits the gradient evenly"),
+        (([0, 1, 0, 0], [0, 0.5, 0.5, 0], [0, 0, 1, 0]), "g_max_all.*splits"),
+        (([0, 0, 1, 0], [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "which one\\? Look at .indices"),
+        (([0, 1, 1, 0], [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "add up to 1"),
+        (([0, 1, 0], [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "must have 4 entries"),
+        (([0, 1, 0, 0], [0, 0.5, 0.5, 0]), "tuple of three lists"),
+        ((None, [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "list of 4 numbers"),
+    ],
+)
+def test_tie_gradients_rejects(wrong, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_tie_gradients(wrong)
+
+
+def test_tie_gradients_accepts_tensors() -> None:
+    g1, g2, g3 = sol.tie_gradients()
+    assert ex.check_tie_gradients((torch.tensor(g1), torch.tensor(g2), torch.tensor(g3)))
+
+
+def test_op_categories_rejects_wrong_and_malformed() -> None:
+    right = sol.op_categories()
+    wrong = dict(right, round="no grad_fn")
+    with pytest.raises(ExerciseError, match="1 of 8 wrong, for example 'round'.*grad_fn"):
+        ex.check_op_categories(wrong)
+    everything_useful = {k: "useful gradient" for k in right}
+    with pytest.raises(ExerciseError, match="5 of 8 wrong"):
+        ex.check_op_categories(everything_useful)
+    with pytest.raises(ExerciseError, match="missing \\['abs'\\]"):
+        ex.check_op_categories({k: v for k, v in right.items() if k != "abs"})
+    with pytest.raises(ExerciseError, match="unknown keys \\['floor'\\]"):
+        ex.check_op_categories(dict(right, floor="zero gradient"))
+    with pytest.raises(ExerciseError, match="not one of"):
+        ex.check_op_categories(dict(right, abs="differentiable"))
+    with pytest.raises(ExerciseError, match="must be a dict"):
+        ex.check_op_categories(list(right.items()))
+
+
+def test_op_categories_truth_is_what_pytorch_does() -> None:
+    truth = ex.true_categories()
+    assert truth == {
+        "argmax": "no grad_fn",
+        "max(dim).values": "useful gradient",
+        "sort.values": "useful gradient",
+        "sort.indices": "no grad_fn", "round": "zero gradient", "sign": "zero gradient",
+        "x > 0": "no grad_fn", "abs": "useful gradient",
+    }

@@ -1,0 +1,127 @@
+"""Lesson 02's exercise checks: accept the worked solution, reject wrong answers
+helpfully, handle None."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from argmin_kmeans.exercises import ExerciseError
+from argmin_kmeans.exercises import lesson02 as ex
+from argmin_kmeans.exercises.solutions import lesson02 as sol
+from argmin_kmeans.naive import question_loss
+
+CHECKS = [
+    (ex.check_step_fraction, sol.step_fraction()),
+    (ex.check_vectorized_loss, sol.vectorized_loss),
+    (ex.check_one_cluster_loss, sol.one_cluster_loss),
+]
+
+
+@pytest.mark.parametrize("check, answer", CHECKS, ids=lambda f: getattr(f, "__name__", "answer"))
+def test_check_accepts_the_worked_solution(check, answer, capsys) -> None:
+    assert check(answer) is True
+    assert "correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, answer", CHECKS, ids=lambda f: getattr(f, "__name__", "answer"))
+def test_none_prints_not_attempted_and_a_hint(check, answer, capsys) -> None:
+    assert check(None) is False
+    out = capsys.readouterr().out
+    assert "not attempted yet" in out and "Hint:" in out
+
+
+def test_step_fraction_numbers() -> None:
+    f, s = sol.step_fraction()
+    assert f == pytest.approx(1e-4, rel=1e-12) and s == 46050
+    assert (1 - f) ** s <= 0.01 < (1 - f) ** (s - 1)
+    # the approximation ln(100) / f is accepted too
+    assert ex.check_step_fraction((1e-4, round(math.log(100) / 1e-4)))
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        ((1e-5, 460515), "the learning rate itself"),
+        ((2e-5, 230257), "leaves out m_k"),
+        ((5e-4, 9209), "not 2 \\* lr \\* m_k"),
+        ((1e-4, 4001), "steps=4001 is off"),
+        ((1e-4,), "pair"),
+        (("1e-4", 46050), "must be numbers"),
+    ],
+)
+def test_step_fraction_rejects(wrong, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_step_fraction(wrong)
+
+
+def _mean_loss(X, C):
+    return sol.vectorized_loss(X, C) / X.shape[0]
+
+
+def _detached_loss(X, C):
+    return sol.vectorized_loss(X, C.detach())
+
+
+def _all_centres_loss(X, C):
+    return torch.cdist(X, C).pow(2).sum()
+
+
+def _numpy_loss(X, C):
+    return sol.vectorized_loss(X, C).detach().numpy()  # right value, but not a tensor
+
+
+def _vector_loss(X, C):
+    with torch.no_grad():
+        labels = torch.cdist(X, C).argmin(dim=1)
+    return ((X - C[labels]) ** 2).sum(dim=1)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_mean_loss, "mean over samples"),
+        (_detached_loss, "does not require grad"),
+        (_all_centres_loss, "nearest"),
+        (_numpy_loss, "must return a torch.Tensor"),
+        (_vector_loss, "0-d tensor"),
+        (question_loss, "\\(k, n, d\\) difference tensor"),
+        (42, "must be a function"),
+    ],
+)
+def test_vectorized_loss_rejects(wrong, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_vectorized_loss(wrong)
+
+
+def test_vectorized_loss_rejects_a_wrong_gradient() -> None:
+    def half_gradient(X, C):
+        loss = sol.vectorized_loss(X, C)
+        return loss.detach() + 0.5 * (loss - loss.detach())  # right value, half the gradient
+
+    with pytest.raises(ExerciseError, match="gradient differs"):
+        ex.check_vectorized_loss(half_gradient)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda n, d: n * d / 12, "Bessel"),
+        (lambda n, d: (n - 1) * d / 6, "not the expected one-cluster loss"),
+        (lambda n, d: "16650", "must return a number"),
+        ((999 * 200 / 12), "must be a function"),
+    ],
+)
+def test_one_cluster_loss_rejects(wrong, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_one_cluster_loss(wrong)
+
+
+def test_one_cluster_loss_matches_simulation() -> None:
+    """The formula the check wants is the expectation: simulated, it agrees to ~1 %."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.rand(400, 20, 50, generator=g, dtype=torch.float64)  # 400 data sets of n=20, d=50
+    losses = ((X - X.mean(dim=1, keepdim=True)) ** 2).sum(dim=(1, 2))
+    assert float(losses.mean()) == pytest.approx(sol.one_cluster_loss(20, 50), rel=0.01)
