@@ -60,49 +60,49 @@ def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int) -> di
     X, C = make_data(n, d, k)
     Xn, Cn = X.numpy(), C.numpy()
     out: dict = {"impl": impl, "n": n, "d": d, "k": k, "threads": threads}
-    with threadpool_limits(limits=threads):
-        if impl == "ours":
-            from argmin_kmeans import lloyd_step
+    if impl == "sklearn":
+        from sklearn.cluster import KMeans
 
-            step = lambda: lloyd_step(X, C)  # noqa: E731
-        elif impl == "naive":
-            from argmin_kmeans.naive import question_step
+        a, r = 2, 10
 
-            step = lambda: question_step(X, C, 1e-5)  # noqa: E731
-        elif impl == "sklearn":
-            from sklearn.cluster import KMeans
+        def fit(m: int) -> float:
+            km = KMeans(n_clusters=k, init=Cn, n_init=1, max_iter=m, tol=0, algorithm="lloyd")
+            t0 = time.perf_counter()
+            km.fit(Xn)
+            dt = time.perf_counter() - t0
+            if km.n_iter_ != m:
+                out["warning"] = f"sklearn stopped after {km.n_iter_} < {m} iterations"
+            return dt
 
-            a, r = 2, 10
-
-            def fit(m: int) -> float:
-                km = KMeans(n_clusters=k, init=Cn, n_init=1, max_iter=m, tol=0, algorithm="lloyd")
-                t0 = time.perf_counter()
-                km.fit(Xn)
-                dt = time.perf_counter() - t0
-                if km.n_iter_ != m:
-                    out["warning"] = f"sklearn stopped after {km.n_iter_} < {m} iterations"
-                return dt
-
+        with threadpool_limits(limits=threads):  # scikit-learn's OpenMP and BLAS threads
             base = peak_rss_mib()
             fit(a)  # warm-up
             t_a = min(fit(a) for _ in range(repeats))
             t_b = min(fit(a + r) for _ in range(repeats))
-            if t_b <= t_a:
-                raise RuntimeError(f"timing noise: t(max_iter={a + r}) <= t(max_iter={a}); rerun")
-            out["ms"] = 1e3 * (t_b - t_a) / r
-            out["peak_mib"] = peak_rss_mib() - base
-            return out
-        else:
-            raise ValueError(impl)
-        base = peak_rss_mib()
-        step()  # warm-up (allocator, thread pool)
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - t0)
-        out["ms"] = 1e3 * min(times)
+        if t_b <= t_a:
+            raise RuntimeError(f"timing noise: t(max_iter={a + r}) <= t(max_iter={a}); rerun")
+        out["ms"] = 1e3 * (t_b - t_a) / r
         out["peak_mib"] = peak_rss_mib() - base
+        return out
+    if impl == "ours":
+        from argmin_kmeans import lloyd_step
+
+        step = lambda: lloyd_step(X, C)  # noqa: E731  (torch's threads: set_num_threads above)
+    elif impl == "naive":
+        from argmin_kmeans.naive import question_step
+
+        step = lambda: question_step(X, C, 1e-5)  # noqa: E731
+    else:
+        raise ValueError(impl)
+    base = peak_rss_mib()
+    step()  # warm-up (allocator, thread pool)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    out["ms"] = 1e3 * min(times)
+    out["peak_mib"] = peak_rss_mib() - base
     return out
 
 

@@ -72,6 +72,10 @@ def as_tensor(a: object, name: str) -> torch.Tensor:
 
 
 def _check_finite(t: torch.Tensor, name: str) -> None:
+    _check_finite_now(t, name)
+
+
+def _check_finite_now(t: torch.Tensor, name: str) -> None:
     # Fast path: one reduction, no (n, d) boolean temporary. A NaN or inf anywhere makes the
     # sum non-finite; a non-finite sum of finite values (overflow) falls through to the exact
     # element-wise check, which also finds the first offender for the message.
@@ -88,8 +92,13 @@ def _check_finite(t: torch.Tensor, name: str) -> None:
     )
 
 
-def check_pair(X: object, centers: object) -> tuple[torch.Tensor, torch.Tensor, bool]:
+def check_pair(
+    X: object, centers: object, *, finite_X: bool = True
+) -> tuple[torch.Tensor, torch.Tensor, bool]:
     """Validate ``X`` and ``centers`` together.
+
+    ``finite_X=False`` skips the NaN/inf scan of ``X`` for callers whose chunked pass checks
+    each chunk while it is in cache (``core._pass(..., check_X=True)``), saving a full pass.
 
     Returns
     -------
@@ -139,7 +148,8 @@ def check_pair(X: object, centers: object) -> tuple[torch.Tensor, torch.Tensor, 
             f"X has dtype {Xt.dtype} but centers has dtype {Ct.dtype}; "
             f"use one precision for both, e.g. centers.to(X.dtype)"
         )
-    _check_finite(Xt, "X")
+    if finite_X:
+        _check_finite(Xt, "X")
     _check_finite(Ct, "centers")
     return Xt, Ct, numpy_out
 

@@ -28,8 +28,8 @@ Memory
 ------
 Distances are never formed from the ``(n_clusters, n_samples, n_features)`` difference tensor.
 They come from :math:`\lVert x\rVert^2 - 2 x\cdot c + \lVert c\rVert^2` (one matmul) over
-chunks of rows, so the extra memory is ``chunk_rows * max(n_clusters, n_features)`` numbers
-(2 MiB in float32 by default) whatever ``n_samples`` is. Tiny negative values from cancellation are clamped to 0.
+chunks of rows, so the extra memory is a few ``chunk_rows * max(n_clusters, n_features)``
+blocks per thread (2 MiB each in float32 by default) whatever ``n_samples`` is. Tiny negative values from cancellation are clamped to 0.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from typing import Literal
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, check_lr, check_pair, to_output
+from . import _kernel
+from ._validation import ArrayLike, _check_finite_now, check_lr, check_pair, to_output
 
 __all__ = [
     "sq_distances",
@@ -53,17 +54,16 @@ __all__ = [
     "CHUNK_ELEMENTS",
 ]
 
-#: Upper bound on the number of entries of one ``(rows, max(n_clusters, n_features))`` block.
-#: 2**19 float32 entries are 2 MiB: small enough that a chunk's distances stay in cache between
-#: the matmul, the argmin and the M-step sums that follow.
-CHUNK_ELEMENTS = 2**19
+#: About this many numbers per ``(rows, max(n_clusters, n_features))`` chunk block
+#: (2**19 float32 numbers are 2 MiB: a chunk stays in cache).
+CHUNK_ELEMENTS = _kernel.CHUNK_ELEMENTS
 
 Empty = Literal["keep", "relocate"]
 
 
 def _chunk_rows(n: int, k: int, d: int) -> int:
-    # bounded by both the (rows, k) distance block and the (rows, d) data/centre blocks
-    return max(1, min(n, CHUNK_ELEMENTS // max(k, d, 1)))
+    # rows per chunk: a (rows, max(k, d)) block of about CHUNK_ELEMENTS numbers
+    return _kernel.chunk_rows(n, k, d, CHUNK_ELEMENTS)
 
 
 def _pass(
@@ -72,52 +72,43 @@ def _pass(
     *,
     with_stats: bool = False,
     with_inertia: bool = False,
+    check_X: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
     """One chunked pass over ``X``: labels, and optionally counts/sums and the inertia.
 
-    Validated tensors, no autograd. Per chunk of rows, distances are ``||c||^2 - 2 x.c``
-    (``||x||^2`` does not change the argmin); the chunk's sums are accumulated while it is
-    still in cache. The inertia is summed from the *direct* differences ``x_i - c_{label_i}``,
-    so its value does not suffer the cancellation of the expanded formula.
+    ``check_X=True`` finishes the validation of ``X`` (NaN/inf) chunk by chunk inside the pass,
+    for public entry points that called ``check_pair(..., finite_X=False)``.
+
+    Validated tensors, no autograd. The distances, the argmin and the chunk's M-step sums are
+    computed chunk by chunk while the chunk is in cache (:mod:`argmin_kmeans._kernel`). The
+    inertia is summed from the *direct* differences ``x_i - c_{label_i}``, so its value does not
+    suffer the cancellation of the expanded formula.
 
     Returns
     -------
     labels : int64 (n,); counts : (k,) X's dtype; sums : (k, d); inertia : 0-d
     """
-    n, d = X.shape
-    k = C.shape[0]
     with torch.no_grad():
-        labels = torch.zeros(n, dtype=torch.int64, device=X.device)
-        counts = sums = inertia = None
-        if with_stats:
-            sums = torch.zeros((k, d), dtype=X.dtype, device=X.device)
-        if with_inertia:
-            inertia = torch.zeros((), dtype=X.dtype, device=X.device)
-        c_sq = (C * C).sum(dim=1)  # (k,)
-        Ct = C.t()
-        step = _chunk_rows(n, k, d)
-        for s in range(0, n, step):
-            Xc = X[s : s + step]  # (m, d)
-            lab = labels[s : s + step]  # (m,) view: filled in place
-            if k > 1:
-                # (m, k) = c_sq - 2 Xc C^T ; ties go to the lowest index, as in scikit-learn
-                D = torch.addmm(c_sq, Xc, Ct, beta=1.0, alpha=-2.0)
-                torch.argmin(D, dim=1, out=lab)
-            if sums is not None:
-                sums.index_add_(0, lab, Xc)
-            if inertia is not None:
-                diff = Xc - C.index_select(0, lab)
-                inertia += (diff * diff).sum()
-        if with_stats:
-            counts = torch.bincount(labels, minlength=k).to(X.dtype)
+        saved = _kernel.CHUNK_ELEMENTS
+        _kernel.CHUNK_ELEMENTS = CHUNK_ELEMENTS  # tests shrink the chunks through core
+        try:
+            labels, counts, sums, inertia, finite = _kernel.fused_pass(
+                X, C, with_sums=with_stats, with_inertia=with_inertia, check_finite=check_X
+            )
+        finally:
+            _kernel.CHUNK_ELEMENTS = saved
+        if not finite:
+            _check_finite_now(X, "X")  # raises, naming the first NaN/inf (or: only an overflow)
+        if counts is not None:
+            counts = counts.to(X.dtype)
     return labels, counts, sums, inertia
 
 
 def _assign(
-    X: torch.Tensor, C: torch.Tensor, *, with_inertia: bool = False
+    X: torch.Tensor, C: torch.Tensor, *, with_inertia: bool = False, check_X: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Labels (and optionally the inertia) for validated tensors; no autograd."""
-    labels, _, _, inertia = _pass(X, C, with_inertia=with_inertia)
+    labels, _, _, inertia = _pass(X, C, with_inertia=with_inertia, check_X=check_X)
     return labels, inertia
 
 
@@ -156,8 +147,8 @@ def assign(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     -----
     Computed without gradient: an index has no derivative (lesson 01).
     """
-    Xt, Ct, np_out = check_pair(X, centers)
-    labels, _ = _assign(Xt, Ct.detach())
+    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
+    labels, _ = _assign(Xt, Ct.detach(), check_X=True)
     return to_output(labels, np_out)
 
 
@@ -183,12 +174,12 @@ def kmeans_loss(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     backward pass (the size of ``X``; never ``(n_clusters, n_samples, n_features)``). Without
     gradients the sum runs in bounded-memory chunks.
     """
-    Xt, Ct, np_out = check_pair(X, centers)
+    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
     if Ct.requires_grad and torch.is_grad_enabled():
-        labels, _ = _assign(Xt, Ct.detach())
+        labels, _ = _assign(Xt, Ct.detach(), check_X=True)
         diff = Xt - Ct[labels]  # gather with constant indices: gradient flows to c_{label_i}
         return (diff * diff).sum()
-    _, inertia = _assign(Xt, Ct, with_inertia=True)
+    _, inertia = _assign(Xt, Ct, with_inertia=True, check_X=True)
     assert inertia is not None
     return to_output(inertia, np_out)
 
@@ -212,13 +203,15 @@ def cluster_stats(X: ArrayLike, centers: ArrayLike) -> tuple[ArrayLike, ArrayLik
     counts : shape (n_clusters,), X's dtype
     sums : shape (n_clusters, n_features), X's dtype
     """
-    Xt, Ct, np_out = check_pair(X, centers)
-    labels, counts, sums, _ = _pass(Xt, Ct.detach(), with_stats=True)
+    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
+    labels, counts, sums, _ = _pass(Xt, Ct.detach(), with_stats=True, check_X=True)
     return tuple(to_output(t, np_out) for t in (labels, counts, sums))  # type: ignore[return-value]
 
 
-def _gradient(X: torch.Tensor, C: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    _, counts, sums, _ = _pass(X, C, with_stats=True)
+def _gradient(
+    X: torch.Tensor, C: torch.Tensor, check_X: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    _, counts, sums, _ = _pass(X, C, with_stats=True, check_X=check_X)
     return 2.0 * (counts[:, None] * C - sums), counts
 
 
@@ -236,9 +229,9 @@ def loss_gradient(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
         Equal to ``torch.autograd.grad(kmeans_loss(X, centers), centers)`` (tested). Rows of
         empty clusters are exactly zero.
     """
-    Xt, Ct, np_out = check_pair(X, centers)
+    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
     with torch.no_grad():
-        g, _ = _gradient(Xt, Ct.detach())
+        g, _ = _gradient(Xt, Ct.detach(), check_X=True)
     return to_output(g, np_out)
 
 
@@ -262,11 +255,11 @@ def gd_step(X: ArrayLike, centers: ArrayLike, lr: float | ArrayLike) -> ArrayLik
     :math:`2\eta_k n_k` of the way to its cluster mean. With :math:`\eta_k = 1/(2n_k)` that is
     the Newton/Lloyd step; for :math:`\eta_k > 1/n_k` it overshoots by more than it started.
     """
-    Xt, Ct, np_out = check_pair(X, centers)
+    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
     eta = check_lr(lr, Ct.shape[0], Ct)
     with torch.no_grad():
         C = Ct.detach()
-        g, _ = _gradient(Xt, C)
+        g, _ = _gradient(Xt, C, check_X=True)
         step = g * (eta[:, None] if isinstance(eta, torch.Tensor) else eta)
         out = C - step
     return to_output(out, np_out)
@@ -337,10 +330,10 @@ def lloyd_step(X: ArrayLike, centers: ArrayLike, *, empty: Empty = "keep") -> Ar
     """
     if empty not in ("keep", "relocate"):
         raise ValueError(f"empty must be 'keep' or 'relocate', got {empty!r}")
-    Xt, Ct, np_out = check_pair(X, centers)
+    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
     with torch.no_grad():
         C = Ct.detach()
-        labels, counts, sums, _ = _pass(Xt, C, with_stats=True)
+        labels, counts, sums, _ = _pass(Xt, C, with_stats=True, check_X=True)
         out = _means(Xt, C, labels, counts, sums, empty)  # type: ignore[arg-type]
     return to_output(out, np_out)
 
@@ -376,10 +369,10 @@ def newton_step(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     here the Newton way (through the gradient), so it agrees with :func:`lloyd_step` to
     rounding, not bit for bit. Empty clusters keep their centre.
     """
-    Xt, Ct, np_out = check_pair(X, centers)
+    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
     with torch.no_grad():
         C = Ct.detach()
-        _, counts, sums, _ = _pass(Xt, C, with_stats=True)
+        _, counts, sums, _ = _pass(Xt, C, with_stats=True, check_X=True)
         out = _newton_from_stats(C, counts, sums)  # type: ignore[arg-type]
     return to_output(out, np_out)
 
