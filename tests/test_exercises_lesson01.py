@@ -26,7 +26,7 @@ def test_check_accepts_the_worked_solution(check, solve, capsys) -> None:
 
 @pytest.mark.parametrize("check, solve", CHECKS, ids=lambda f: f.__name__)
 def test_none_prints_not_attempted_and_a_hint(check, solve, capsys) -> None:
-    assert check(None) is False
+    assert check(None) is None
     out = capsys.readouterr().out
     assert "not attempted yet" in out and "Hint:" in out and len(check.hint) > 40
 

@@ -4,8 +4,9 @@ Each lesson has a module ``lessonNN`` with one ``check_*`` function per exercise
 ``solutions.lessonNN`` with the teachers' worked solutions. A check is called on the student's
 answer in the notebook:
 
-* ``None`` (the placeholder the notebook ships with) prints "not attempted yet" and a hint, so
-  the committed, executed lesson runs clean and the answer is not in view;
+* ``None`` (the placeholder the notebook ships with) prints "not attempted yet" and a hint, and
+  returns ``None`` (so the cell shows nothing else), so the committed, executed lesson runs
+  clean and the answer is not in view;
 * a correct answer prints a short confirmation (and returns True);
 * a wrong answer raises :class:`ExerciseError` (an ``AssertionError``) whose message says what
   is wrong and how to look for the mistake.
@@ -25,18 +26,18 @@ class ExerciseError(AssertionError):
     """A wrong answer; the message is the feedback for the student."""
 
 
-def exercise(name: str, hint: str) -> Callable[[Callable[..., None]], Callable[..., bool]]:
+def exercise(name: str, hint: str) -> Callable[[Callable[..., None]], Callable[..., bool | None]]:
     """Decorate ``check(answer, ...)``: handles the ``None`` placeholder and the messages.
 
     The decorated body raises :class:`ExerciseError` (or uses ``require``) for wrong answers and
     returns normally for right ones.
     """
 
-    def wrap(body: Callable[..., None]) -> Callable[..., bool]:
-        def check(answer: Any = None, *args: Any, **kwargs: Any) -> bool:
+    def wrap(body: Callable[..., None]) -> Callable[..., bool | None]:
+        def check(answer: Any = None, *args: Any, **kwargs: Any) -> bool | None:
             if answer is None:
                 print(f"{name}: not attempted yet. Hint: {hint}")
-                return False
+                return None
             body(answer, *args, **kwargs)
             print(f"{name}: correct.")
             return True
