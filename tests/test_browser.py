@@ -113,8 +113,7 @@ def runs(lab: bs.LabServer, browser: Any, shots: Path) -> Iterator[Runs]:
         store.close(name)
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS or [pytest.param(
-    None, marks=pytest.mark.skip(reason="no notebooks/0*.ipynb yet"))])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_run_all_in_jupyterlab_shows_no_error(runs: Runs, name: str) -> None:
     run = runs.get(name)
     try:
@@ -124,7 +123,6 @@ def test_run_all_in_jupyterlab_shows_no_error(runs: Runs, name: str) -> None:
             runs.close(name)
 
 
-@pytest.mark.skipif(LESSON03 not in NOTEBOOKS, reason=f"notebooks/{LESSON03} is not written yet")
 def test_lesson03_slider_moves_loss_readout_and_figure(runs: Runs, shots: Path) -> None:
     run = runs.get(LESSON03)
     assert not run.problems, "Run All failed before the widgets could be tried:\n" + run.report()
