@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import argmin_kmeans as ak
+from argmin_kmeans import compare as cm
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson04 as ex
 from argmin_kmeans.exercises.solutions import lesson04 as sol
@@ -17,7 +18,7 @@ from argmin_kmeans.exercises.solutions import lesson04 as sol
 CASES = [
     (ex.check_contraction_factors, sol.contraction_factors),
     (ex.check_best_global_lr, sol.best_global_lr),
-    (ex.check_question_iterations, sol.question_iterations),
+    (ex.check_smallest_lr, sol.smallest_lr),
     (ex.check_newton_by_hand, sol.newton_by_hand),
 ]
 IDS = [c.__name__ for c, _ in CASES]
@@ -37,20 +38,37 @@ def test_none_is_not_attempted_with_a_hint(check, solution, capsys) -> None:
 
 
 def test_the_worked_numbers() -> None:
-    assert sol.best_global_lr == pytest.approx(1 / 360)
-    # rho = 0.9998; 0.9998 ** 34535 > 1e-3 >= 0.9998 ** 34536
-    assert sol.question_iterations == 34536
-    assert 0.9998**34535 > 1e-3 >= 0.9998**34536
-    np.testing.assert_allclose(sol.contraction_factors(ex.EX_COUNTS, 1 / 400), [0.8, 0.6, 0.2, -0.6])
+    # exercise 1: 600 points; lr = 0.5 on the mean loss is lr = 0.5/600 on the summed loss
+    np.testing.assert_allclose(sol.contraction_factors(ex.EX_COUNTS, 0.5),
+                               [0.75, 0.95, 0.65, 0.85, 0.8])
+    np.testing.assert_allclose(sol.contraction_factors(ex.EX_COUNTS, 0.5),
+                               cm.contraction_factors(ex.EX_COUNTS, 0.5 / 600))
+    # exercise 2: n_min = 30, n_max = 210 -> 1/240, worst factor 180/240
+    assert sol.best_global_lr == pytest.approx(1 / 240)
+    assert cm.best_global_lr(ex.EX_COUNTS)[1] == pytest.approx(0.75)
+    # exercise 3: rho = 1e-3 ** (1/100) = 0.93325..., lr = (1 - rho) / 20
+    assert sol.smallest_lr == pytest.approx(0.00333728496, rel=1e-9)
+    assert (1 - 2 * sol.smallest_lr * ex.EX_NK) ** ex.EX_STEPS <= ex.EX_EPS * (1 + 1e-12)
+    assert (1 - 2 * 0.999 * sol.smallest_lr * ex.EX_NK) ** ex.EX_STEPS > ex.EX_EPS
+    assert sol.smallest_lr / ex.QUESTION_LR == pytest.approx(333.73, abs=0.01)
+
+
+def test_the_exercise_answers_are_not_the_lessons_numbers() -> None:
+    # the lesson prints 1/360 for its blobs of 40, 80, 160, 320 and steps for n_k = 100, 25
+    assert not math.isclose(sol.best_global_lr, 1 / 360)
+    rho = 1 - 2 * sol.smallest_lr * ex.EX_NK
+    assert cm.iterations_to_shrink(rho, ex.EX_EPS) == ex.EX_STEPS
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (lambda counts, lr: 1 - lr * np.asarray(counts), "has a 2 in it"),
-        (lambda counts, lr: 2 * lr * np.asarray(counts) - 1, "sign is flipped"),
-        (lambda counts, lr: 1 - 2 * lr * np.asarray(counts)[:1], "one factor per cluster"),
-        (lambda counts, lr: 1 - 2 * lr * (np.asarray(counts) + 1), "expected"),
+        (lambda counts, lr: 1 - 2 * lr * np.asarray(counts), "summed loss"),
+        (lambda counts, lr: 1 - lr * np.asarray(counts) / np.sum(counts), "has a 2 in it"),
+        (lambda counts, lr: 2 * lr * np.asarray(counts) / np.sum(counts) - 1, "sign is flipped"),
+        (lambda counts, lr: 1 - 2 * lr * np.asarray(counts)[:1] / np.sum(counts),
+         "one factor per cluster"),
+        (lambda counts, lr: 1 - 2 * lr * np.asarray(counts) / len(counts), "expected"),
         ("1 - 2 lr n", "must be a function"),
     ],
 )
@@ -62,10 +80,11 @@ def test_contraction_rejects(wrong, message) -> None:
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (1 / 640, "Newton's step for the largest cluster"),
-        (1 / 80, "Newton's step for the smallest cluster"),
-        (1 / 320, "worst factor"),
-        ("1/360", "one number"),
+        (1 / 420, "Newton's step for the largest cluster"),
+        (1 / 60, "Newton's step for the smallest cluster"),
+        (1 / 210, "worst factor"),
+        (1 / 360, "worst factor"),
+        ("1/240", "one number"),
     ],
 )
 def test_best_lr_rejects(wrong, message) -> None:
@@ -76,15 +95,26 @@ def test_best_lr_rejects(wrong, message) -> None:
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (34535, "round up"),
-        (69075, "factor 2"),
-        (5000, "the first t"),
-        (34536.0, "whole number"),
+        (0.05, "Newton's step"),
+        (2 * 0.0033372849601504494, "factor 2"),
+        (math.log(1000) / 2000, "approximation"),
+        ((1 + 1e-3 ** 0.01) / 20, "largest such lr"),
+        (0.003337, "close but not exact"),
+        (1e-5, "the smallest lr that reaches"),
+        (-0.0033372849601504494, "positive"),
+        (100, "the smallest lr that reaches"),
+        ("0.0033", "one number"),
+        (True, "one number"),
     ],
 )
-def test_question_iterations_rejects(wrong, message) -> None:
+def test_smallest_lr_rejects(wrong, message) -> None:
     with pytest.raises(ExerciseError, match=message):
-        ex.check_question_iterations(wrong)
+        ex.check_smallest_lr(wrong)
+
+
+def test_smallest_lr_accepts_an_equivalent_expression() -> None:
+    rho = math.exp(math.log(ex.EX_EPS) / ex.EX_STEPS)
+    assert ex.check_smallest_lr((1 - rho) / (2 * ex.EX_NK)) is True
 
 
 def _newton_over_n(X: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
@@ -123,8 +153,3 @@ def _in_place(X: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
 def test_newton_rejects(wrong, message) -> None:
     with pytest.raises(ExerciseError, match=message):
         ex.check_newton_by_hand(wrong)
-
-
-def test_iterations_formula_matches_the_package() -> None:
-    rho = 1 - 2 * ex.QUESTION_LR * ex.EX_NK
-    assert sol.question_iterations == math.ceil(math.log(ex.EX_EPS) / math.log(rho))

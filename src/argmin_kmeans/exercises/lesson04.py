@@ -1,11 +1,15 @@
 r"""Checks for lesson 04, gradient descent vs EM (Lloyd) vs Newton.
 
 The data the exercises use are module constants, shared by the notebook, the checks and the
-worked solutions (:mod:`argmin_kmeans.exercises.solutions.lesson04`):
+worked solutions (:mod:`argmin_kmeans.exercises.solutions.lesson04`). They are deliberately
+not the numbers the lesson prints, so that no answer is in view:
 
-* :data:`EX_COUNTS`, the cluster sizes of the lesson's blobs (exercises 1 and 2);
-* :data:`QUESTION_LR`, :data:`QUESTION_BATCH`, :data:`EX_NK`, :data:`EX_EPS` for exercise 3
-  (the question's step size with batches of 100 points);
+* exercise 1 (contraction factors of the *mean* loss) uses :data:`EX_COUNTS` and a few other
+  cluster sizes;
+* :data:`EX_COUNTS`, five cluster sizes in no particular order (exercise 2);
+* :data:`EX_NK`, :data:`EX_STEPS`, :data:`EX_EPS` for exercise 3 (the step size that shrinks a
+  centre's distance 1000x in 100 steps), next to the question's :data:`QUESTION_LR` and
+  :data:`QUESTION_BATCH`;
 * exercise 4 draws its own random problems (fixed seeds) to test a hand-written Newton step.
 """
 
@@ -17,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ..compare import best_global_lr, contraction_factors, iterations_to_shrink
+from ..compare import best_global_lr, contraction_factors
 from ..core import newton_step
 from . import ExerciseError, exercise, require
 
@@ -26,46 +30,69 @@ __all__ = [
     "QUESTION_LR",
     "QUESTION_BATCH",
     "EX_NK",
+    "EX_STEPS",
     "EX_EPS",
     "check_contraction_factors",
     "check_best_global_lr",
-    "check_question_iterations",
+    "check_smallest_lr",
     "check_newton_by_hand",
 ]
 
-#: Cluster sizes of the lesson's blobs (exercises 1 and 2).
-EX_COUNTS = np.array([40, 80, 160, 320])
-#: The question's step size and batch size (exercise 3).
+#: Cluster sizes for exercises 1 and 2: five clusters of 600 points, in no particular order.
+EX_COUNTS = np.array([150, 30, 210, 90, 120])
+#: The question's step size and batch size (section 3 of the lesson, exercise 3).
 QUESTION_LR = 1e-5
 QUESTION_BATCH = 100
-#: Exercise 3: a centre that owns 10 of the batch's 100 points, shrinking its distance 1000x.
+#: Exercise 3: a centre that owns 10 points of a batch, to be brought 1000x closer to the
+#: batch mean in 100 steps.
 EX_NK = 10
+EX_STEPS = 100
 EX_EPS = 1e-3
 
 
+def _rho_mean(counts: np.ndarray, lr: float) -> np.ndarray:
+    """The factor of one gradient step on the mean loss ``L / n``, ``n = sum(counts)``."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return contraction_factors(counts, lr / counts.sum())
+
+
+def _smallest_lr(n_k: int, steps: int, eps: float) -> float:
+    """The smallest lr with ``(1 - 2 lr n_k) ** steps <= eps``."""
+    return (1.0 - eps ** (1.0 / steps)) / (2.0 * n_k)
+
+
 @exercise(
-    "Exercise 1 (contraction factors)",
-    "with the labels fixed, c_k' = c_k - lr * 2 (n_k c_k - S_k). Subtract the mean S_k/n_k from "
-    "both sides and factor out (c_k - S_k/n_k). Return a NumPy array, one factor per cluster.",
+    "Exercise 1 (contraction factors of the mean loss)",
+    "the mean loss is L(c) / n with n = sum of the counts, so its gradient is "
+    "2(n_k c_k - S_k) / n. Write one step c_k' = c_k - lr * gradient, subtract the mean "
+    "S_k/n_k from both sides and factor out (c_k - S_k/n_k). Return a NumPy array, one factor "
+    "per cluster.",
 )
 def check_contraction_factors(answer: Any) -> None:
-    """``answer(counts, lr) -> rho``: the per-centre factor of one gradient step."""
-    require(callable(answer), f"answer must be a function rho(counts, lr), got {type(answer).__name__}")
-    cases = [(EX_COUNTS, 1 / 1200), (EX_COUNTS, 1 / 400), (np.array([1, 7, 0, 3]), 0.2),
-             (np.array([100]), 1e-5)]
+    """``answer(counts, lr) -> rho``: the per-centre factor of one gradient step on the mean
+    loss :math:`L(c)/n`, :math:`n = \\sum_k n_k`."""
+    require(callable(answer),
+            f"answer must be a function rho(counts, lr), got {type(answer).__name__}")
+    cases = [(EX_COUNTS, 0.5), (EX_COUNTS, 2.0), (np.array([1, 7, 0, 3]), 0.5),
+             (np.array([100]), 0.25)]
     for counts, lr in cases:
         got = np.asarray(answer(counts.copy(), lr), dtype=np.float64)
-        want = contraction_factors(counts, lr)
+        want = _rho_mean(counts, lr)
+        n = int(counts.sum())
         require(got.shape == want.shape,
                 f"for counts={counts.tolist()} the answer has shape {got.shape}, expected "
                 f"{want.shape}: one factor per cluster")
-        if np.allclose(got, 1 - lr * counts, atol=1e-12) and not np.allclose(got, want):
+        if np.allclose(got, contraction_factors(counts, lr), atol=1e-12):
             raise ExerciseError(
-                f"for counts={counts.tolist()}, lr={lr:g} you return 1 - lr*n_k; the gradient is "
-                f"2(n_k c_k - S_k), so the factor has a 2 in it")
-        if np.allclose(got, 2 * lr * counts - 1, atol=1e-12):
-            raise ExerciseError(f"the sign is flipped: with a tiny lr a centre barely moves, "
-                                f"so the factor must be close to +1, got {got.tolist()}")
+                f"for counts={counts.tolist()}, lr={lr:g} you return 1 - 2 lr n_k, the factor of "
+                f"the summed loss (section 3); the mean loss divides the gradient by n = {n}")
+        if np.allclose(got, 1 - lr * counts / n, atol=1e-12):
+            raise ExerciseError(
+                f"for counts={counts.tolist()}, lr={lr:g} you return 1 - lr n_k / n; the gradient "
+                f"is 2(n_k c_k - S_k) / n, so the factor has a 2 in it")
+        if np.allclose(got, -want, atol=1e-12):
+            raise ExerciseError("the sign is flipped: with a tiny lr a centre barely moves, so "
+                                f"the factor must be close to +1, got {np.round(got, 6).tolist()}")
         require(np.allclose(got, want, rtol=0, atol=1e-12),
                 f"for counts={counts.tolist()}, lr={lr:g}: got {np.round(got, 6).tolist()}, "
                 f"expected {np.round(want, 6).tolist()}")
@@ -100,28 +127,40 @@ def check_best_global_lr(answer: Any) -> None:
 
 
 @exercise(
-    "Exercise 3 (the question's step size)",
-    "one step multiplies the distance by rho = 1 - 2 * lr * n_k. After t steps it is rho**t; "
-    "solve rho**t <= eps for the smallest integer t (math.log, math.ceil).",
+    "Exercise 3 (a step size that arrives in 100 steps)",
+    "after t steps the distance is rho**t times the initial one, with rho = 1 - 2 lr n_k. For "
+    "0 < rho < 1, rho**t <= eps means rho <= eps**(1/t); the smallest lr is the one with "
+    "equality. Solve exactly (no rounding, no approximation of the logarithm).",
 )
-def check_question_iterations(answer: Any) -> None:
-    """``answer``: steps until a centre owning :data:`EX_NK` of a batch of
-    :data:`QUESTION_BATCH` points at ``lr =`` :data:`QUESTION_LR` is :data:`EX_EPS` times as
-    far from the batch mean (labels and batch held fixed)."""
-    require(isinstance(answer, (int, np.integer)) and not isinstance(answer, bool),
-            f"answer is a whole number of steps, got {answer!r}")
-    rho = 1 - 2 * QUESTION_LR * EX_NK
-    want = iterations_to_shrink(rho, EX_EPS)
-    got = int(answer)
-    if got == want - 1:
-        raise ExerciseError(f"{got} steps leave the distance at rho**{got} = {rho ** got:.6g} > "
-                            f"{EX_EPS:g}: round up, not down")
-    if abs(got - iterations_to_shrink(1 - QUESTION_LR * EX_NK, EX_EPS)) <= 1:
-        raise ExerciseError("that is the count for rho = 1 - lr*n_k; the gradient 2(n_k c_k - S_k) "
+def check_smallest_lr(answer: Any) -> None:
+    """``answer``: the smallest global step size for which :data:`EX_STEPS` gradient steps
+    bring a centre owning :data:`EX_NK` points to :data:`EX_EPS` times its initial distance
+    from their mean (labels and batch held fixed)."""
+    require(isinstance(answer, (int, float, np.floating)) and not isinstance(answer, bool),
+            f"answer is one number (a step size), got {type(answer).__name__}")
+    got = float(answer)
+    require(math.isfinite(got) and got > 0, f"a step size is a positive number, got {got!r}")
+    want = _smallest_lr(EX_NK, EX_STEPS, EX_EPS)
+    rho = 1 - 2 * got * EX_NK
+    left = abs(rho) ** EX_STEPS if abs(rho) < 1e3 else math.inf  # |rho|**100 overflows beyond
+    if math.isclose(got, 1 / (2 * EX_NK), rel_tol=1e-9):
+        raise ExerciseError(f"lr = 1/(2 n_k) is Newton's step: it arrives in one step, but a "
+                            f"smaller lr also arrives within {EX_STEPS}; the smallest is asked")
+    if math.isclose(got, 2 * want, rel_tol=1e-6):
+        raise ExerciseError("that solves 1 - lr n_k = eps**(1/t); the gradient 2(n_k c_k - S_k) "
                             "puts a factor 2 in rho")
-    require(got == want,
-            f"{got} steps give rho**t = {rho ** got:.6g} (rho = {rho}); the first t with "
-            f"rho**t <= {EX_EPS:g} is what is asked")
+    if math.isclose(got, -math.log(EX_EPS) / (2 * EX_NK * EX_STEPS), rel_tol=1e-6):
+        raise ExerciseError("that uses ln(rho) ~ -(1 - rho), an approximation 3.5% off here; "
+                            "solve rho**t = eps exactly: rho = eps**(1/t)")
+    if math.isclose(got, (1 + EX_EPS ** (1 / EX_STEPS)) / (2 * EX_NK), rel_tol=1e-6):
+        raise ExerciseError("that is the largest such lr (rho = -eps**(1/t), a zig-zag); the "
+                            "smallest one makes rho positive")
+    if not math.isclose(got, want, rel_tol=1e-6) and math.isclose(got, want, rel_tol=1e-3):
+        raise ExerciseError(f"lr = {got:.6g} is close but not exact: after {EX_STEPS} steps the "
+                            f"distance is {left:.6g} times the initial one; do not round")
+    require(math.isclose(got, want, rel_tol=1e-6),
+            f"lr = {got:.6g} gives rho = {rho:.6g} and, after {EX_STEPS} steps, {left:.6g} times "
+            f"the initial distance; the smallest lr that reaches {EX_EPS:g} is asked")
 
 
 def _problems() -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -167,6 +206,6 @@ def check_newton_by_hand(answer: Any) -> None:
 
 
 _CHECKS: tuple[Callable[..., bool], ...] = (
-    check_contraction_factors, check_best_global_lr, check_question_iterations,
+    check_contraction_factors, check_best_global_lr, check_smallest_lr,
     check_newton_by_hand,
 )

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
 from ...core import assign
-from ..lesson04 import EX_COUNTS, EX_EPS, EX_NK, QUESTION_LR
+from ..lesson04 import EX_COUNTS, EX_EPS, EX_NK, EX_STEPS
 
-__all__ = ["contraction_factors", "best_global_lr", "question_iterations", "newton_by_hand"]
+__all__ = ["contraction_factors", "best_global_lr", "smallest_lr", "newton_by_hand"]
 
 
 def contraction_factors(counts: np.ndarray, lr: float) -> np.ndarray:
-    """Exercise 1. ``c_k' - m_k = (c_k - m_k) - 2 lr n_k (c_k - m_k)``, so the factor is
-    ``1 - 2 lr n_k`` (1 for an empty cluster: it does not move)."""
-    return 1.0 - 2.0 * lr * np.asarray(counts, dtype=np.float64)
+    """Exercise 1. The mean loss ``L / n`` has gradient ``2(n_k c_k - S_k) / n``, so
+    ``c_k' - m_k = (c_k - m_k) - (2 lr n_k / n)(c_k - m_k)`` and the factor is
+    ``1 - 2 lr n_k / n`` with ``n = sum(counts)`` (1 for an empty cluster: it does not move).
+    The mean loss is the summed loss with the step size divided by ``n``."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return 1.0 - 2.0 * lr * counts / counts.sum()
 
 
 def _best_lr() -> float:
@@ -30,14 +31,15 @@ def _best_lr() -> float:
 best_global_lr = _best_lr()
 
 
-def _question_iterations() -> int:
-    """Exercise 3. ``rho = 1 - 2 * 1e-5 * 10 = 0.9998``; the smallest ``t`` with
-    ``rho**t <= 1e-3`` is ``ceil(log(1e-3) / log(0.9998))``."""
-    rho = 1.0 - 2.0 * QUESTION_LR * EX_NK
-    return math.ceil(math.log(EX_EPS) / math.log(rho))
+def _smallest_lr() -> float:
+    """Exercise 3. After ``t`` steps the distance is ``rho**t`` times the initial one, with
+    ``rho = 1 - 2 lr n_k`` decreasing in ``lr``. For ``0 < rho < 1``, ``rho**t <= eps`` iff
+    ``rho <= eps**(1/t)``, so the smallest lr has ``1 - 2 lr n_k = eps**(1/t)``:
+    ``lr = (1 - 1e-3**(1/100)) / 20 = 0.0033373...``, about 334 times the question's 1e-5."""
+    return (1.0 - EX_EPS ** (1.0 / EX_STEPS)) / (2.0 * EX_NK)
 
 
-question_iterations = _question_iterations()
+smallest_lr = _smallest_lr()
 
 
 def newton_by_hand(X: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
