@@ -55,17 +55,29 @@ def test_threshold_rejects(wrong, message) -> None:
         ex.check_threshold(wrong)
 
 
+ONE = [0, 1, 0, 0, 0]
+THIRDS = [0, 1 / 3, 0, 1 / 3, 1 / 3]
+
+
+def test_exercise_2_is_not_the_lessons_example() -> None:
+    """The lesson prints the gradients for [2, 5, 5, 1]; the exercise must ask about another t."""
+    assert ex.TIE_T != (2.0, 5.0, 5.0, 1.0)
+    assert sol.tie_gradients() == ([0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 1 / 3, 0.0, 1 / 3, 1 / 3],
+                                   [0.0, 1 / 3, 0.0, 1 / 3, 1 / 3])
+
+
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (([0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "g_max_dim.*one index"),
-        (([0, 1, 0, 0], [0, 1, 0, 0], [0, 0.5, 0.5, 0]), "g_amax.*splits the gradient evenly"),
-        (([0, 1, 0, 0], [0, 0.5, 0.5, 0], [0, 0, 1, 0]), "g_max_all.*splits"),
-        (([0, 0, 1, 0], [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "which one\\? Look at .indices"),
-        (([0, 1, 1, 0], [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "add up to 1"),
-        (([0, 1, 0], [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "must have 4 entries"),
-        (([0, 1, 0, 0], [0, 0.5, 0.5, 0]), "tuple of three lists"),
-        ((None, [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]), "list of 4 numbers"),
+        ((THIRDS, THIRDS, THIRDS), "g_max_dim.*one index"),
+        ((ONE, ONE, THIRDS), "g_amax.*splits the gradient evenly.*3"),
+        ((ONE, [0, 0.5, 0, 0.5, 0], THIRDS), "g_amax.*all the tied maxima"),
+        ((ONE, THIRDS, [0, 0, 0, 0, 1]), "g_max_all.*splits"),
+        (([0, 0, 0, 1, 0], THIRDS, THIRDS), "which one\\? Look at .indices"),
+        (([0, 1, 1, 0, 0], THIRDS, THIRDS), "add up to 1"),
+        (([0, 1, 0, 0], THIRDS, THIRDS), "must have 5 entries"),
+        ((ONE, THIRDS), "tuple of three lists"),
+        ((None, THIRDS, THIRDS), "list of 5 numbers"),
     ],
 )
 def test_tie_gradients_rejects(wrong, message) -> None:
@@ -73,15 +85,17 @@ def test_tie_gradients_rejects(wrong, message) -> None:
         ex.check_tie_gradients(wrong)
 
 
-def test_tie_gradients_accepts_tensors() -> None:
+def test_tie_gradients_accepts_tensors_and_rounded_thirds() -> None:
     g1, g2, g3 = sol.tie_gradients()
     assert ex.check_tie_gradients((torch.tensor(g1), torch.tensor(g2), torch.tensor(g3)))
+    rounded = [0, 0.3333333, 0, 0.3333333, 0.3333333]
+    assert ex.check_tie_gradients((ONE, rounded, torch.tensor(rounded, dtype=torch.float32)))
 
 
 def test_op_categories_rejects_wrong_and_malformed() -> None:
     right = sol.op_categories()
-    wrong = dict(right, round="no grad_fn")
-    with pytest.raises(ExerciseError, match="1 of 8 wrong, for example 'round'.*grad_fn"):
+    wrong = dict(right, ceil="no grad_fn")
+    with pytest.raises(ExerciseError, match="1 of 8 wrong, for example 'ceil'.*grad_fn"):
         ex.check_op_categories(wrong)
     everything_useful = {k: "useful gradient" for k in right}
     with pytest.raises(ExerciseError, match="5 of 8 wrong"):
@@ -99,9 +113,14 @@ def test_op_categories_rejects_wrong_and_malformed() -> None:
 def test_op_categories_truth_is_what_pytorch_does() -> None:
     truth = ex.true_categories()
     assert truth == {
-        "argmax": "no grad_fn",
-        "max(dim).values": "useful gradient",
+        "argsort": "no grad_fn",
+        "topk(2).values": "useful gradient",
         "sort.values": "useful gradient",
-        "sort.indices": "no grad_fn", "round": "zero gradient", "sign": "zero gradient",
-        "x > 0": "no grad_fn", "abs": "useful gradient",
+        "sort.indices": "no grad_fn", "ceil": "zero gradient", "trunc": "zero gradient",
+        "x >= 1": "no grad_fn", "abs": "useful gradient",
     }
+
+
+def test_exercise_3_ops_are_not_demonstrated_in_the_lesson() -> None:
+    shown = {"argmax", "max(dim).values", "round", "floor", "sign", "x > 0"}
+    assert not shown & set(ex.OPS)

@@ -125,3 +125,10 @@ def test_one_cluster_loss_matches_simulation() -> None:
     X = torch.rand(400, 20, 50, generator=g, dtype=torch.float64)  # 400 data sets of n=20, d=50
     losses = ((X - X.mean(dim=1, keepdim=True)) ** 2).sum(dim=(1, 2))
     assert float(losses.mean()) == pytest.approx(sol.one_cluster_loss(20, 50), rel=0.01)
+
+
+def test_vectorized_loss_hint_is_conceptual() -> None:
+    """The hint is printed in the lesson: it must describe the idea, not hand over the code."""
+    hint = ex.check_vectorized_loss.hint
+    assert "own centroid" in hint
+    assert "centers[labels]" not in hint and "**" not in hint and "cdist" not in hint

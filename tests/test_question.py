@@ -37,7 +37,7 @@ def test_init_draws_with_replacement() -> None:
     # 5 draws from 5 samples with replacement: distinct rows are fewer than 5 for this seed
     distinct = {tuple(r) for r in C.tolist()}
     assert len(distinct) < 5
-    # and the probability of a duplicate among 20 draws from 1000 is about 17 %
+    # and the probability of a duplicate among 20 draws from 1000 is 17.4 %
     p_dup = 1 - math.prod(1 - i / 1000 for i in range(20))
     assert p_dup == pytest.approx(0.1741, abs=1e-4)
 

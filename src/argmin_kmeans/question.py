@@ -83,7 +83,8 @@ def uniform_data(
     -------
     X : tensor, shape (n_samples, n_features)
         Entries i.i.d. uniform on :math:`[0, 1)`. It has **no cluster structure**: the expected
-        loss of a single centre at the mean is :math:`n d / 12` (the variance of U(0, 1) is 1/12).
+        loss of a single centre at the centre of the cube, 1/2, is :math:`n d / 12` (the variance
+        of U(0, 1) is 1/12).
     """
     n = _check_int("n_samples", n_samples, 1)
     d = _check_int("n_features", n_features, 1)
@@ -134,7 +135,7 @@ def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> to
     Returns
     -------
     centers : tensor, shape (n_clusters, n_features)
-        A copy. Two rows can be the same sample (probability about 17 % for 20 of 1000); a
+        A copy. Two rows can be the same sample (probability 17.4 % for 20 of 1000); a
         duplicate centre never wins a sample (ties go to the lowest index) and never moves.
     """
     Xt = as_tensor(X, "X")

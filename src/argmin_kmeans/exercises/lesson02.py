@@ -80,8 +80,9 @@ def _problem() -> tuple[torch.Tensor, torch.Tensor]:
 @exercise(
     "Exercise 2 (a vectorized loss)",
     "answer is a function loss(X, centers) -> 0-d tensor, differentiable w.r.t. centers, that "
-    "never builds the (k, n, d) difference tensor. Get the labels without gradient (e.g. from "
-    "torch.cdist(X, centers).argmin(dim=1)), then gather: ((X - centers[labels]) ** 2).sum().",
+    "never builds the (k, n, d) difference tensor. Two stages: first find each point's label "
+    "(the index of its nearest centre) without gradient, then gather each point's own centroid "
+    "and add up the squared distances to it only.",
 )
 def check_vectorized_loss(answer: Any) -> None:
     """``answer``: callable ``loss(X, centers)``; checked for value, gradient (including an

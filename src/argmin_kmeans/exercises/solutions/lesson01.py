@@ -22,10 +22,11 @@ def threshold() -> float:
 
 
 def tie_gradients() -> tuple[list[float], list[float], list[float]]:
-    """Exercise 2. ``max(dim)`` picks one index (the first maximum, 1) and sends it the whole
-    gradient: ``[0, 1, 0, 0]``. ``amax`` and the full reduction ``max()`` return a value only and
-    split the gradient evenly between the tied maxima: ``[0, 0.5, 0.5, 0]``. All three are valid
-    subgradients of the max at a tie; they just choose differently.
+    """Exercise 2, ``t = [3, 7, 1, 7, 7]``. ``max(dim)`` picks one index (the first maximum, 1)
+    and sends it the whole gradient: ``[0, 1, 0, 0, 0]``. ``amax`` and the full reduction
+    ``max()`` return a value only and split the gradient evenly between the three tied maxima:
+    ``[0, 1/3, 0, 1/3, 1/3]``. All three are valid subgradients of the max at a tie; they just
+    choose differently.
     """
     grads = []
     for reduce in (lambda x: torch.max(x, dim=0).values, lambda x: torch.amax(x, dim=0), torch.max):
@@ -38,10 +39,10 @@ def tie_gradients() -> tuple[list[float], list[float], list[float]]:
 def op_categories() -> dict[str, str]:
     """Exercise 3, by running every operation (the way a student should check a guess).
 
-    ``argmax``, ``sort.indices`` and ``x > 0`` return int64/bool tensors: no ``grad_fn``.
-    ``round`` and ``sign`` have a ``grad_fn`` but their gradient is 0 (they are flat between
-    their jumps). ``max(dim).values``, ``sort.values`` and ``abs`` return (moved copies of) the
-    input values: a useful, nonzero gradient.
+    ``argsort``, ``sort.indices`` and ``x >= 1`` return int64/bool tensors: no ``grad_fn``.
+    ``ceil`` and ``trunc`` have a ``grad_fn`` but their gradient is 0 (they are flat between
+    their jumps, like ``round`` and ``floor``). ``topk(2).values``, ``sort.values`` and ``abs``
+    return (moved or sign-flipped copies of) the input values: a useful, nonzero gradient.
     """
     out = {}
     for name, op in OPS.items():
