@@ -15,6 +15,7 @@ CASES = [
     (ex.check_one_sided_derivatives, sol.solution_one_sided_derivatives),
     (ex.check_fixed_points, sol.solution_fixed_points),
     (ex.check_flip_radii, sol.solution_flip_radii),
+    (ex.check_basin_threshold, sol.solution_basin_threshold),
 ]
 
 
@@ -39,6 +40,20 @@ def test_the_worked_numbers() -> None:
     np.testing.assert_allclose(
         sol.solution_fixed_points(), [[-34 / 15, 2.36], [-1.6, 2.85], [-1.08, 52 / 15]], atol=1e-12
     )
+    assert sol.solution_basin_threshold() == 0.7
+
+
+def test_basin_threshold_matches_lloyd_from_every_start_in_the_window() -> None:
+    """The threshold is exact on a grid of starts of the lesson's window, via ``ak.fit``'s
+    vectorised twin ``lloyd_1d`` (itself tested against ``fit`` in the lesson)."""
+    from argmin_kmeans.landscape import lloyd_1d, lloyd_fixed_points_1d
+
+    g = np.linspace(*ex.EX_BASIN_WINDOW, 131)
+    c1, c2 = np.meshgrid(g, g)
+    _, _, end = lloyd_1d(ex.EX_BASIN_X, c1, c2)
+    below = c1 < c2
+    glob = end == lloyd_fixed_points_1d(ex.EX_BASIN_X)[0].code
+    assert np.array_equal(glob[below], ((c1 + c2) / 2 >= sol.solution_basin_threshold())[below])
 
 
 WRONG = [
@@ -59,6 +74,12 @@ WRONG = [
     (ex.check_flip_radii, sol.solution_flip_radii() ** 2, "squared"),
     (ex.check_flip_radii, np.ones(5), "shape (6,)"),
     (ex.check_flip_radii, sol.solution_flip_radii() + np.eye(6)[2], "radius 2"),
+    (ex.check_basin_threshold, 0.2, "ends in the split 6|4, not the global minimum"),
+    (ex.check_basin_threshold, -0.4, "m* is higher"),
+    (ex.check_basin_threshold, 1.8, "m* is lower"),
+    (ex.check_basin_threshold, 100.0, "ends in the global minimum"),
+    (ex.check_basin_threshold, "0.7 or so", "one number"),
+    (ex.check_basin_threshold, True, "one number"),
 ]
 
 

@@ -4,7 +4,8 @@ The data the exercises use are module constants, so the notebook, the checks and
 solutions (:mod:`argmin_kmeans.exercises.solutions.lesson03`) all see the same numbers:
 
 * :data:`EX_X`, eight sorted 1-D samples, for exercises 1–3 (two centres);
-* :data:`EX_X2D` and :data:`EX_C2D`, six 2-D samples and three centres, for exercise 4.
+* :data:`EX_X2D` and :data:`EX_C2D`, six 2-D samples and three centres, for exercise 4;
+* :data:`EX_BASIN_X` (the lesson's own ten samples) and :data:`EX_BASIN_WINDOW`, for exercise 5.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from ..landscape import boundary_radii, lloyd_fixed_points_1d, one_sided_derivatives, regions_1d
+from ..landscape import (
+    boundary_radii,
+    example_data_1d,
+    lloyd_1d,
+    lloyd_fixed_points_1d,
+    one_sided_derivatives,
+    regions_1d,
+)
 from . import ExerciseError, exercise, require
 
 __all__ = [
@@ -21,10 +29,13 @@ __all__ = [
     "EX_C_SLICE",
     "EX_X2D",
     "EX_C2D",
+    "EX_BASIN_X",
+    "EX_BASIN_WINDOW",
     "check_region_minimiser",
     "check_one_sided_derivatives",
     "check_fixed_points",
     "check_flip_radii",
+    "check_basin_threshold",
 ]
 
 #: Eight sorted 1-D samples (exercises 1-3).
@@ -34,6 +45,10 @@ EX_C_SLICE = np.array([-1.1, 1.9])
 #: Six 2-D samples and three centres (exercise 4; centre 0 moves).
 EX_X2D = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0], [-2.0, 1.0], [2.0, -2.0], [-1.0, -3.0]])
 EX_C2D = np.array([[0.0, 1.0], [3.0, 0.0], [-2.0, -2.0]])
+#: The lesson's ten 1-D samples (``landscape.example_data_1d()``, exercise 5).
+EX_BASIN_X = example_data_1d()
+#: The window of the lesson's basin figure: starts with both centres in ``[-6, 7]``.
+EX_BASIN_WINDOW = (-6.0, 7.0)
 
 
 def _pair(answer: Any, name: str) -> tuple[Any, Any]:
@@ -175,3 +190,66 @@ def check_flip_radii(answer: Any) -> None:
             f"radius {i} = {r[i]:.4f} is wrong (sample {EX_X2D[i].tolist()}): use the distance "
             f"to the nearer of centres 1 and 2"
         )
+
+
+def _ends(mids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lloyd from the starts ``(m - 0.5, m + 0.5)`` on :data:`EX_BASIN_X`, shape of ``mids``:
+    the number of samples c1 owns after the first step, after the last one, and whether the
+    start ends in the global minimum."""
+    xs = np.sort(EX_BASIN_X)
+    n = xs.size
+    _, _, code = lloyd_1d(xs, mids - 0.5, mids + 0.5)
+    j_end = np.where(code <= n, code, n - (code - n - 1))  # codes > n: c2 is the lower centre
+    best = lloyd_fixed_points_1d(xs)[0].code
+    first = np.searchsorted(xs, mids, side="right")  # ties go to c1
+    return first, j_end, np.isin(code, [best, best + n + 1])  # the minimum or its mirror
+
+
+def _basin_threshold() -> float:
+    """The smallest midpoint of a start ``(m - 0.5, m + 0.5)`` in the window that ends in the
+    global minimum, checked to be a half-line of midpoints and snapped to the sample it is
+    (a basin boundary is a flip line)."""
+    lo, hi = EX_BASIN_WINDOW
+    ms = np.linspace(lo + 0.5, hi - 0.5, 12001)
+    good = _ends(ms)[2]
+    m_star = ms[good].min()
+    if not np.all(good[ms >= m_star]):  # pragma: no cover - a property of the data
+        raise RuntimeError("the global minimum's basin is not a half-line of midpoints")
+    xs = np.sort(EX_BASIN_X)
+    return float(xs[np.abs(xs - m_star).argmin()])
+
+
+@exercise(
+    "Exercise 5 (a basin threshold)",
+    "with c1 < c2 the first step gives c1 the samples <= the midpoint (c1 + c2)/2 and lands on "
+    "that split's minimiser (the table of section 4). Follow Lloyd from each split's minimiser: "
+    "a split whose minimiser is inside its region stays there. If c1 owns every sample, c2 owns "
+    "none and stays put (at most 7 in the window): take one more step. m* is one of the samples.",
+)
+def check_basin_threshold(answer: Any) -> None:
+    """``answer``: the threshold :math:`m^*` such that a Lloyd start ``(c1, c2)`` in the window
+    :data:`EX_BASIN_WINDOW` with ``c1 < c2`` ends in the global minimum exactly when
+    ``(c1 + c2) / 2 >= m*`` (data :data:`EX_BASIN_X`)."""
+    if isinstance(answer, (bool, np.bool_)):
+        raise ExerciseError(f"m* is one number (a midpoint), got {answer!r}")
+    try:
+        m = float(answer)
+    except (TypeError, ValueError):
+        raise ExerciseError(f"m* is one number (a midpoint), got {answer!r}") from None
+    want = _basin_threshold()
+    if abs(m - want) < 1e-6:
+        return
+    lo, hi = EX_BASIN_WINDOW
+    # a midpoint strictly between the answer and the truth, with the start in the window
+    probe = float(np.clip(0.5 * (m + want), lo + 0.5, hi - 0.5))
+    first, ends, globs = _ends(np.array([probe]))
+    j_first, j_end, glob = int(first[0]), int(ends[0]), bool(globs[0])
+    n = EX_BASIN_X.size
+    fate = (
+        "the global minimum" if glob else f"the split {j_end}|{n - j_end}, not the global minimum"
+    )
+    raise ExerciseError(
+        f"m* = {m:.4f} is wrong: the start ({probe - 0.5:.2f}, {probe + 0.5:.2f}) has midpoint "
+        f"{probe:.2f}; its first step gives c1 the {j_first} smallest samples, and it ends in "
+        f"{fate}. So m* is {'lower' if m > want else 'higher'} than your value."
+    )
