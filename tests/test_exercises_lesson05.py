@@ -21,15 +21,15 @@ def history():
     C0 = X[[0, 500, 1000, 1500]].copy()  # one sample of each cluster: no local-minimum trap
     h = sk.fit_stochastic(X, C0, "minibatch", batch_size=20, n_steps=300,
                           eval_every=sk.log_spaced_steps(300, 25))
-    ref = float(ak.fit(X, C0, "lloyd").final_loss)
-    assert ((h.loss <= 1.001 * ref).sum() >= 3) and h.loss[1] > 1.001 * ref  # a usable history
+    ref = 1.001 * float(ak.fit(X, C0, "lloyd").final_loss)  # within 0.1 % of Lloyd's minimum
+    assert ((h.loss <= ref).sum() >= 3) and h.loss[1] > ref  # a usable history
     return h, ref
 
 
 def test_none_prints_not_attempted_and_a_hint(capsys, history) -> None:
     h, ref = history
     for check, args in [(ex.check_sgd_fractions, ()), (ex.check_online_update, ()),
-                        (ex.check_lr_bound, ()), (ex.check_passes_needed, (h, ref))]:
+                        (ex.check_best_global_lr, ()), (ex.check_samples_needed, (h, ref))]:
         assert check(None, *args) is None
         out = capsys.readouterr().out
         assert "not attempted yet" in out and "Hint:" in out
@@ -39,8 +39,8 @@ def test_worked_solutions_are_accepted(capsys, history) -> None:
     h, ref = history
     assert ex.check_sgd_fractions(sol.sgd_fractions())
     assert ex.check_online_update(sol.online)
-    assert ex.check_lr_bound(sol.lr_bound())
-    assert ex.check_passes_needed(sol.passes_needed(h, ref), h, ref)
+    assert ex.check_best_global_lr(sol.best_global_lr())
+    assert ex.check_samples_needed(sol.samples_needed(h, ref), h, ref)
     assert capsys.readouterr().out.count("correct.") == 4
 
 
@@ -107,29 +107,45 @@ def test_exercise2_rejects(answer, message) -> None:
         ex.check_online_update(answer)
 
 
+def test_exercise3_solution_is_the_minimax_lr() -> None:
+    m = ex.EX3_COUNTS[ex.EX3_COUNTS > 0]
+    grid = np.linspace(1e-4, 1.0 / m.max(), 200_001)
+    worst = np.abs(1.0 - 2.0 * grid[:, None] * m[None, :]).max(axis=1)
+    assert abs(grid[np.argmin(worst)] - sol.best_global_lr()) < 2 * (grid[1] - grid[0])
+
+
 @pytest.mark.parametrize(
     "answer,message",
     [
-        (1.0 / ex.EX3_COUNTS.max(), "edge of divergence"),
-        (1.0 / (2 * 7), "largest"),
-        (1e-5, "which m_k"),
+        (1.0 / ex.EX3_COUNTS.max(), "empty centre"),
+        (1.0 / (2 * ex.EX3_COUNTS.max()), "no-overshoot bound"),
+        (1.0 / (2 * 9), "diverges"),
+        (1e-5, "worst factor"),
+        (-1e-3, "positive"),
         ("small", "a number"),
     ],
 )
 def test_exercise3_rejects(answer, message) -> None:
     with pytest.raises(ExerciseError, match=message):
-        ex.check_lr_bound(answer)
+        ex.check_best_global_lr(answer)
 
 
 def test_exercise4_rejects(history) -> None:
     h, ref = history
-    right = sol.passes_needed(h, ref)
-    i = int(np.nonzero(np.isclose(h.passes, right))[0][0])
+    right = sol.samples_needed(h, ref)
+    i = int(np.nonzero(h.points_processed == right)[0][0])
+    assert 0 < i < len(h.loss) - 1 and h.loss[i] <= ref < h.loss[i - 1]
     with pytest.raises(ExerciseError, match="just \\*before\\*"):
-        ex.check_passes_needed(float(h.passes[i - 1]), h, ref)
+        ex.check_samples_needed(int(h.points_processed[i - 1]), h, ref)
     with pytest.raises(ExerciseError, match="last checkpoint"):
-        ex.check_passes_needed(float(h.passes[-1]), h, ref)
-    with pytest.raises(ExerciseError, match="a number of passes"):
-        ex.check_passes_needed([1, 2], h, ref)
-    with pytest.raises(ExerciseError, match="never gets within"):
-        ex.check_passes_needed(1.0, h, ref / 2)
+        ex.check_samples_needed(int(h.points_processed[-1]), h, ref)
+    with pytest.raises(ExerciseError, match="in passes"):
+        ex.check_samples_needed(float(h.passes[i]), h, ref)
+    with pytest.raises(ExerciseError, match="steps"):
+        ex.check_samples_needed(int(h.steps[i]), h, ref)
+    with pytest.raises(ExerciseError, match="FIRST"):
+        ex.check_samples_needed(right + 1, h, ref)
+    with pytest.raises(ExerciseError, match="a number of samples"):
+        ex.check_samples_needed([1, 2], h, ref)
+    with pytest.raises(ExerciseError, match="never gets down"):
+        ex.check_samples_needed(1.0, h, ref / 2)

@@ -442,7 +442,8 @@ def fit_stochastic(
         Number of batches (``n_steps * batch_size / n_samples`` passes over the data).
     lr : float or array of shape (n_clusters,), optional
         Required by ``"sgd"`` (global or per-centre :math:`\eta`) and ``"adam"`` (a float);
-        refused by the count-based methods, whose rates are :math:`1/n_k`.
+        refused by the count-based methods, whose per-centre step sizes are :math:`1/(2 n_k)`
+        (a move of :math:`1/n_k` of the way).
     seed : int
         Seed of :func:`batch_indices`. The same ``(n_samples, batch_size, n_steps, seed)`` gives
         every method the same batches in the same order.
@@ -477,7 +478,8 @@ def fit_stochastic(
             raise TypeError("method='adam' takes one float lr (Adam scales each coordinate itself)")
     elif lr is not None:
         raise ValueError(
-            f"method={method!r} takes no lr (its per-centre rates are 1/n_k), got lr={lr!r}"
+            f"method={method!r} takes no lr (its per-centre step sizes are 1/(2 n_k), "
+            f"a move of 1/n_k of the way), got lr={lr!r}"
         )
     if counts is not None and method not in ("online", "minibatch"):
         raise ValueError(f"counts are only used by 'online' and 'minibatch', not {method!r}")

@@ -2,8 +2,9 @@
 
 1. :func:`check_sgd_fractions` — how far the question's SGD moves each centre in one step.
 2. :func:`check_online_update` — write MacQueen's online k-means update.
-3. :func:`check_lr_bound` — the largest global lr at which no centre overshoots.
-4. :func:`check_passes_needed` — read the race: when is mini-batch k-means within 0.1 %?
+3. :func:`check_best_global_lr` — the one global lr that best serves big and small clusters.
+4. :func:`check_samples_needed` — read the race: how much data does mini-batch k-means need to
+   match Lloyd after three passes?
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ __all__ = [
     "EX3_COUNTS",
     "check_sgd_fractions",
     "check_online_update",
-    "check_lr_bound",
-    "check_passes_needed",
+    "check_best_global_lr",
+    "check_samples_needed",
 ]
 
 #: Exercise 1: the question's step size and the batch counts m_k of four centres.
 EX1_LR = 1e-5
 EX1_COUNTS = np.array([12, 67, 167, 30])
 
-#: Exercise 3: batch counts m_k of five centres.
-EX3_COUNTS = np.array([40, 7, 250, 93, 0])
+#: Exercise 3: batch counts m_k of five centres (one won no sample).
+EX3_COUNTS = np.array([55, 9, 180, 120, 0])
 
 
 def _as_float_array(answer: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -135,57 +136,83 @@ def check_online_update(answer: Callable[..., Any]) -> None:
 
 
 @exercise(
-    "Exercise 3 (largest safe global lr)",
-    "with a global lr, centre k moves a fraction 2 * lr * m_k of the way to its batch mean. "
-    "'No overshoot' means every fraction is at most 1. Which centre limits lr? "
-    "(Counts in EX3_COUNTS.)",
+    "Exercise 3 (the best single global lr)",
+    "one SGD step multiplies centre k's distance to its batch mean by |1 - 2 lr m_k|. Sketch that "
+    "factor against lr for the smallest and for the largest count among the centres that won "
+    "samples: one falls as lr grows, the other eventually rises again. Where is the larger of the "
+    "two at its lowest? Centres with m_k = 0 do not move at all. (Counts in EX3_COUNTS.)",
 )
-def check_lr_bound(answer: Any) -> None:
-    """``answer``: a float, the largest lr with 2 lr m_k <= 1 for every centre of ``EX3_COUNTS``."""
+def check_best_global_lr(answer: Any) -> None:
+    """``answer``: a float, the lr minimising ``max_k |1 - 2 lr m_k|`` over the non-empty
+    centres of ``EX3_COUNTS``."""
     try:
         a = float(answer)
     except (TypeError, ValueError) as e:
         raise ExerciseError(f"answer should be a number, got {type(answer).__name__}") from e
-    m = EX3_COUNTS.max()
-    want = 1.0 / (2.0 * m)
-    if np.isclose(a, 1.0 / m, rtol=1e-9):
+    require(bool(np.isfinite(a)) and a > 0, f"lr should be a positive number, got {a!r}")
+    m = EX3_COUNTS[EX3_COUNTS > 0].astype(np.float64)
+    lo, hi = float(m.min()), float(m.max())
+    want = 1.0 / (lo + hi)
+    if np.isclose(a, 1.0 / float(EX3_COUNTS.max() + EX3_COUNTS.min()), rtol=1e-9):
         raise ExerciseError(
-            "1 / max(m_k) is where the biggest cluster's fraction reaches 2: the centre lands "
-            "as far beyond its mean as it started (the edge of divergence). "
-            "'No overshoot' is half of that."
+            "you counted the empty centre (m_k = 0): it has no batch mean and does not move "
+            "whatever lr is, so leave it out. (At this lr the biggest cluster's factor is 1: "
+            "the edge of divergence.)"
         )
-    positive = EX3_COUNTS[EX3_COUNTS > 0]
-    if np.isclose(a, 1.0 / (2.0 * positive.min()), rtol=1e-9):
-        raise ExerciseError("the *largest* cluster moves the farthest per step: it sets the bound")
+    if np.isclose(a, 1.0 / (2.0 * hi), rtol=1e-9):
+        raise ExerciseError(
+            "that is the no-overshoot bound: the biggest cluster's centre lands on its mean, but "
+            f"the smallest (m_k = {lo:g}) keeps a factor {1 - lo / hi:.3f}. A slightly larger lr "
+            "overshoots the big one a little and helps the small one more."
+        )
+    if np.isclose(a, 1.0 / (2.0 * lo), rtol=1e-9):
+        raise ExerciseError(
+            "the smallest cluster's centre then lands on its mean, but the biggest one's distance "
+            f"is multiplied by |1 - {hi / lo:g}| = {hi / lo - 1:g}: it diverges"
+        )
+    worst = float(np.abs(1.0 - 2.0 * a * m).max())
     require(
-        np.isclose(a, want, rtol=1e-9), f"got lr = {a:.6g}; check which m_k makes 2 lr m_k largest"
+        np.isclose(a, want, rtol=1e-9),
+        f"got lr = {a:.6g}, where the worst factor max_k |1 - 2 lr m_k| is {worst:.4f}; "
+        "a better lr makes it smaller",
     )
 
 
 @exercise(
     "Exercise 4 (reading the race)",
-    "use history.passes and history.loss: find the first checkpoint whose loss is at most "
-    "(1 + 1e-3) * reference_loss and give its number of passes (a float).",
+    "history.loss holds the full-data loss at each checkpoint and history.points_processed the "
+    "samples seen before it. Walk through the checkpoints in order and stop at the first whose "
+    "loss is at or below reference_loss; the answer is an entry of points_processed (samples, "
+    "not passes or steps).",
 )
-def check_passes_needed(answer: Any, history: Any, reference_loss: float) -> None:
-    """``answer``: passes at the first checkpoint of ``history`` within 0.1 % of the reference."""
+def check_samples_needed(answer: Any, history: Any, reference_loss: float) -> None:
+    """``answer``: samples processed at the first checkpoint of ``history`` whose loss is at most
+    ``reference_loss``."""
     try:
         a = float(answer)
     except (TypeError, ValueError) as e:
         raise ExerciseError(
-            f"answer should be a number of passes, got {type(answer).__name__}"
+            f"answer should be a number of samples, got {type(answer).__name__}"
         ) from e
     loss = np.asarray(history.loss, dtype=np.float64)
-    ok = np.nonzero(loss <= (1.0 + 1e-3) * float(reference_loss))[0]
-    require(ok.size > 0, "this history never gets within 0.1 % of the reference: pick another run")
-    want = float(history.passes[ok[0]])
-    if ok[0] > 0 and np.isclose(a, float(history.passes[ok[0] - 1])):
-        raise ExerciseError("that is the checkpoint just *before* the loss gets within 0.1 %")
-    if ok.size > 1 and np.isclose(a, float(history.passes[ok[-1]])):
+    seen = np.asarray(history.points_processed, dtype=np.float64)
+    ok = np.nonzero(loss <= float(reference_loss))[0]
+    require(ok.size > 0, "this history never gets down to the reference loss: pick another run")
+    i = int(ok[0])
+    if np.isclose(a, seen[i]):
+        return
+    if np.isclose(a, float(history.passes[i])):
+        raise ExerciseError("that is in passes; the question asks for samples (passes x n_samples)")
+    if np.isclose(a, float(np.asarray(history.steps)[i])):
         raise ExerciseError(
-            "that is the last checkpoint within 0.1 %; the question asks for the first"
+            "that is the number of steps (batches); the question asks for samples (x batch_size)"
         )
-    require(
-        np.isclose(a, want, rtol=1e-9),
-        f"got {a:.4g} passes; look for the FIRST index where the loss is low enough",
+    if i > 0 and np.isclose(a, seen[i - 1]):
+        raise ExerciseError("that is the checkpoint just *before* the loss gets low enough")
+    if ok.size > 1 and np.isclose(a, seen[ok[-1]]):
+        raise ExerciseError(
+            "that is the last checkpoint at or below the reference; the question asks for the first"
+        )
+    raise ExerciseError(
+        f"got {a:.6g} samples; look for the FIRST checkpoint whose loss is low enough"
     )
