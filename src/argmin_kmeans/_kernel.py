@@ -41,10 +41,15 @@ _pool_key: tuple[int, int] | None = None
 _pool_lock = threading.Lock()
 
 
+#: At least this many chunks (when n allows), so that two or four threads get balanced work
+#: on small problems. It depends on ``n`` only, never on the thread count.
+MIN_CHUNKS = 4
+
+
 def chunk_rows(n: int, k: int, d: int, elements: int | None = None) -> int:
     """Rows per chunk so that a ``(rows, max(k, d))`` block has about ``elements`` numbers."""
     e = CHUNK_ELEMENTS if elements is None else elements
-    return max(1, min(n, e // max(k, d, 1)))
+    return max(1, min(e // max(k, d, 1), math.ceil(n / MIN_CHUNKS)))
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
