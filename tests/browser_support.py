@@ -330,7 +330,9 @@ async (path) => {
 """
 
 # Finished: the Run All promise settled, the kernel is idle, and either every non-empty code
-# cell has an execution count or some cell shows an error (the kernel then aborts the rest).
+# cell has an execution count or some cell shows an *unexpected* error (the kernel then aborts
+# the rest). An error in a cell tagged raises-exception is expected: Run All goes on past it,
+# so it must not end the wait (the kernel is briefly idle between cells).
 JS_RUN_FINISHED = _FIND_PANEL + """
 (path) => {
   const panel = findPanel(path);
@@ -343,6 +345,8 @@ JS_RUN_FINISHED = _FIND_PANEL + """
     const c = cells.get(i);
     if (c.type !== 'code') continue;
     if (c.sharedModel.getSource().trim() && c.executionCount === null) allRan = false;
+    const tags = (c.getMetadata && c.getMetadata('tags')) || [];
+    if (tags.includes('raises-exception')) continue;
     for (let j = 0; j < c.outputs.length; j++) {
       if (c.outputs.get(j).type === 'error') anyError = true;
     }

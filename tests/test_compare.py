@@ -120,7 +120,9 @@ def test_compare_methods_records(blobs) -> None:
     recs = cm.compare_methods(X, C0, cfgs)
     assert [r.name for r in recs] == ["gd", "adam", "huge", "lloyd"]
     lloyd = ak.fit(X, C0, "lloyd")
-    assert recs[3].n_iter == lloyd.n_iter and recs[3].final_loss == lloyd.final_loss
+    # same trajectory; the loss is summed in a different order (chunks vs whole): equal to rounding
+    assert recs[3].n_iter == lloyd.n_iter
+    assert recs[3].final_loss == pytest.approx(lloyd.final_loss, rel=1e-12)
     assert recs[3].converged and not recs[2].converged and recs[2].diverged
     for r in recs:
         assert r.n_iter == r.history.n_iter and r.final_loss == r.history.final_loss

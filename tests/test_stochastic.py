@@ -65,7 +65,9 @@ def test_sgd_step_is_the_questions_step(pair, lr) -> None:
 @given(problems())
 def test_sgd_step_on_a_full_batch_is_gd_step(pair) -> None:
     X, C = pair
-    torch.testing.assert_close(sk.sgd_step(X, C, 1e-3), ak.gd_step(X, C, 1e-3), rtol=0, atol=0)
+    # same formula; the core adds chunk partial sums in another order: equal to rounding
+    tol = (1e-5 if X.dtype == torch.float32 else 1e-12) * max(1.0, float(X.abs().max() + C.abs().max()))
+    torch.testing.assert_close(sk.sgd_step(X, C, 1e-3), ak.gd_step(X, C, 1e-3), rtol=0, atol=tol)
 
 
 # --------------------------------------------------------------------------- mini-batch k-means
@@ -76,7 +78,9 @@ def test_sgd_step_on_a_full_batch_is_gd_step(pair) -> None:
 def test_minibatch_with_all_points_and_zero_counts_is_the_lloyd_step(pair) -> None:
     X, C = pair
     new, counts = sk.minibatch_step(X, C)  # counts=None: reset to zero
-    assert torch.equal(new, ak.lloyd_step(X, C)), "not bit for bit the Lloyd step"
+    # the same means; the core adds its chunks' partial sums in another order: equal to rounding
+    tol = (1e-5 if X.dtype == torch.float32 else 1e-12) * max(1.0, float(X.abs().max()))
+    torch.testing.assert_close(new, ak.lloyd_step(X, C), rtol=0, atol=tol)
     _, n_k, _ = ak.cluster_stats(X, C)
     assert torch.equal(counts, n_k)
 
