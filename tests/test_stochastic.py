@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.cluster import MiniBatchKMeans
 
@@ -13,16 +13,10 @@ import argmin_kmeans as ak
 from argmin_kmeans import core
 from argmin_kmeans import stochastic as sk
 from argmin_kmeans.naive import question_step
+from helpers import HSET, blobs  # tests/ is on sys.path under pytest
 
 DTYPES = [torch.float32, torch.float64]
 METHOD_LRS = [("minibatch", None), ("online", None), ("sgd", 1e-3), ("adam", 0.1)]
-HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def blobs(seed: int, n: int = 300, d: int = 2, k: int = 4, spread: float = 0.6) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    means = rng.normal(scale=4.0, size=(k, d))
-    return means[rng.integers(k, size=n)] + spread * rng.normal(size=(n, d))
 
 
 @st.composite
