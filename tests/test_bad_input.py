@@ -74,9 +74,9 @@ def test_bad_per_centre_lr() -> None:
         ak.gd_step(X, C, torch.ones(3))
     with pytest.raises(ValueError, match=r"lr\[2\]=-1.0"):
         ak.gd_step(X, C, torch.tensor([1.0, 1.0, -1.0, 1.0]))
-    with pytest.raises(TypeError, match="got True"):
+    with pytest.raises(TypeError, match="got lr=True"):
         ak.gd_step(X, C, True)
-    with pytest.raises(TypeError, match="got str"):
+    with pytest.raises(TypeError, match=r"got lr='0.1' \(str\)"):
         ak.gd_step(X, C, "0.1")
 
 
@@ -101,10 +101,17 @@ def test_not_an_array() -> None:
         ak.assign(X.tolist(), C)
 
 
+def test_meta_device_is_refused() -> None:
+    with pytest.raises(ValueError, match="centers is on the 'meta' device"):
+        ak.assign(X, C.to("meta"))
+    with pytest.raises(ValueError, match="X is on the 'meta' device"):
+        ak.kmeans_loss(X.to("meta"), C)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 def test_different_devices() -> None:
-    meta = C.to("meta")
-    with pytest.raises(ValueError, match="X is on device cpu but centers is on device meta"):
-        ak.assign(X, meta)
+    with pytest.raises(ValueError, match="X is on device cpu but centers is on device cuda:0"):
+        ak.assign(X, C.cuda())
 
 
 def test_bad_empty_policy_and_init() -> None:

@@ -1,44 +1,67 @@
-"""Input checks shared by every public entry point.
+"""Every argument check of the package, written once.
 
-The rules, written once:
+Public functions validate here and then call private helpers on validated tensors (as
+scikit-learn's ``_kmeans.py`` does). Every error names the offending value.
 
+Arrays
+------
 * ``X`` and ``centers`` are 2-D, ``(n_samples, n_features)`` and ``(n_clusters, n_features)``.
 * Both are float32 or float64. Integer and boolean inputs are **refused** with a ``TypeError``
   that says how to convert them: silently choosing a float precision for the student would
   hide a decision that changes results in the last digits. float16/bfloat16 are refused too:
   the M-step sums and the inertia of many samples overflow (float16 stops at 65504) or lose
-  most of their digits.
-* Both have the same dtype and live on the same device (a NumPy array counts as "cpu" and is
-  moved to the other input's device).
-* No NaN or inf, at least one sample, at least one centre, no more centres than samples,
-  matching ``n_features``.
+  most of their digits. Non-native byte order (a big-endian NumPy array) is converted.
+* Both have the same dtype and live on the same (real) device; a NumPy array counts as "cpu"
+  and is moved to the other input's device. ``meta`` tensors hold no numbers and are refused.
+* No NaN or inf, at least one sample, at least one centre, no more centres than samples
+  (unless a caller allows it, e.g. a mini-batch), matching ``n_features``.
 * If every array-valued input is a NumPy array the public functions return NumPy arrays;
-  otherwise they return tensors on the input's device with the input's dtype.
+  otherwise tensors on the input's device with the input's dtype.
+
+Scalars
+-------
+:func:`check_int`, :func:`check_real`, :func:`check_choice`, :func:`check_seed` and
+:func:`check_lr` accept Python numbers, NumPy scalars and 0-d tensors (one element), refuse
+``bool`` and anything that is not the right kind of number (``seed=1.5`` is a ``TypeError``, not
+a silent 1), and check the interval.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Union
+import numbers
+from typing import Sequence, TypeVar, Union
 
 import numpy as np
 import torch
 
 ArrayLike = Union[torch.Tensor, np.ndarray]
 
-__all__ = ["ArrayLike", "as_tensor", "check_pair", "check_lr", "to_output"]
+__all__ = [
+    "ArrayLike",
+    "as_tensor",
+    "check_X",
+    "check_pair",
+    "check_finite",
+    "check_int",
+    "check_real",
+    "check_choice",
+    "check_seed",
+    "check_lr",
+    "to_output",
+]
+
+_T = TypeVar("_T")
 
 
-def _describe(a: ArrayLike) -> str:
-    kind = "tensor" if isinstance(a, torch.Tensor) else "ndarray"
-    dev = f", device={a.device}" if isinstance(a, torch.Tensor) else ""
-    return f"{kind}(shape={tuple(a.shape)}, dtype={a.dtype}{dev})"
+# --------------------------------------------------------------------------- arrays
 
 
 def as_tensor(a: object, name: str) -> torch.Tensor:
-    """Return ``a`` as a floating tensor (no copy for tensors or contiguous float arrays).
+    """Return ``a`` as a float32/float64 tensor (no copy for tensors or native float arrays).
 
-    Raises ``TypeError`` for anything that is not a tensor or ndarray and for non-float dtypes.
+    Raises ``TypeError`` for anything that is not a tensor or ndarray, for non-float dtypes,
+    and ``ValueError`` for tensors on the ``meta`` device (they hold no numbers).
     """
     if isinstance(a, np.ndarray):
         if not np.issubdtype(a.dtype, np.floating):
@@ -46,13 +69,15 @@ def as_tensor(a: object, name: str) -> torch.Tensor:
                 f"{name} has dtype {a.dtype}; argmin_kmeans needs floating point data. "
                 f"Convert it first, e.g. {name}.astype(np.float64)."
             )
-        if a.dtype not in (np.float32, np.float64):
+        if a.dtype.itemsize not in (4, 8):
             raise TypeError(
                 f"{name} has dtype {a.dtype}; argmin_kmeans supports float32 and float64 "
                 f"(sums over many samples overflow in half precision). Use {name}.astype(np.float32)."
             )
-        t = torch.from_numpy(np.ascontiguousarray(a))
-    elif isinstance(a, torch.Tensor):
+        if not a.dtype.isnative:  # e.g. '>f8' from a file written on a big-endian machine
+            a = a.astype(a.dtype.newbyteorder("="))
+        return torch.from_numpy(np.ascontiguousarray(a))
+    if isinstance(a, torch.Tensor):
         if not a.is_floating_point():
             raise TypeError(
                 f"{name} has dtype {a.dtype}; argmin_kmeans needs floating point data. "
@@ -63,22 +88,22 @@ def as_tensor(a: object, name: str) -> torch.Tensor:
                 f"{name} has dtype {a.dtype}; argmin_kmeans supports float32 and float64 "
                 f"(sums over many samples overflow in half precision). Use {name}.float()."
             )
-        t = a
-    else:
-        raise TypeError(
-            f"{name} must be a torch.Tensor or numpy.ndarray, got {type(a).__name__}"
-        )
-    return t
+        if a.device.type == "meta":
+            raise ValueError(
+                f"{name} is on the 'meta' device (shape only, no values); "
+                f"create it on a real device, e.g. {name} = torch.randn(..., device='cpu')"
+            )
+        return a
+    raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray, got {type(a).__name__}")
 
 
-def _check_finite(t: torch.Tensor, name: str) -> None:
-    _check_finite_now(t, name)
+def check_finite(t: torch.Tensor, name: str) -> None:
+    """Raise a ``ValueError`` naming the first NaN/inf entry of ``t``.
 
-
-def _check_finite_now(t: torch.Tensor, name: str) -> None:
-    # Fast path: one reduction, no (n, d) boolean temporary. A NaN or inf anywhere makes the
-    # sum non-finite; a non-finite sum of finite values (overflow) falls through to the exact
-    # element-wise check, which also finds the first offender for the message.
+    One reduction first (no ``(n, d)`` boolean temporary): a NaN or inf anywhere makes the sum
+    non-finite; a non-finite sum of finite values (overflow) falls through to the exact
+    element-wise check, which also finds the first offender for the message.
+    """
     with torch.no_grad():
         if t.numel() == 0 or bool(torch.isfinite(t.sum())):
             return
@@ -92,13 +117,43 @@ def _check_finite_now(t: torch.Tensor, name: str) -> None:
     )
 
 
+def _check_2d(t: torch.Tensor, name: str, dims: str) -> None:
+    if t.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D {dims}, got {t.ndim}-D with shape {tuple(t.shape)}"
+        )
+
+
+def check_X(X: object, name: str = "X", *, finite: bool = True) -> tuple[torch.Tensor, bool]:
+    """Validate a data matrix alone: 2-D float32/float64, at least one sample, finite.
+
+    Returns the tensor and whether it was a NumPy array.
+    """
+    Xt = as_tensor(X, name)
+    _check_2d(Xt, name, "(n_samples, n_features)")
+    if Xt.shape[0] == 0:
+        raise ValueError(f"{name} is empty: shape {tuple(Xt.shape)} has no samples")
+    if finite:
+        check_finite(Xt, name)
+    return Xt, isinstance(X, np.ndarray)
+
+
 def check_pair(
-    X: object, centers: object, *, finite_X: bool = True
+    X: object,
+    centers: object,
+    *,
+    finite_X: bool = True,
+    allow_more_clusters: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, bool]:
     """Validate ``X`` and ``centers`` together.
 
-    ``finite_X=False`` skips the NaN/inf scan of ``X`` for callers whose chunked pass checks
-    each chunk while it is in cache (``core._pass(..., check_X=True)``), saving a full pass.
+    Parameters
+    ----------
+    finite_X : bool
+        ``False`` skips the NaN/inf scan of ``X`` for callers whose chunked pass checks each
+        chunk while it is in cache (``core`` with ``check_X=True``), saving a full pass.
+    allow_more_clusters : bool
+        Allow ``n_clusters > n_samples`` (a mini-batch may be smaller than the codebook).
 
     Returns
     -------
@@ -110,15 +165,8 @@ def check_pair(
     numpy_out = isinstance(X, np.ndarray) and isinstance(centers, np.ndarray)
     Xt = as_tensor(X, "X")
     Ct = as_tensor(centers, "centers")
-    if Xt.ndim != 2:
-        raise ValueError(
-            f"X must be 2-D (n_samples, n_features), got {Xt.ndim}-D with shape {tuple(Xt.shape)}"
-        )
-    if Ct.ndim != 2:
-        raise ValueError(
-            f"centers must be 2-D (n_clusters, n_features), got {Ct.ndim}-D with shape "
-            f"{tuple(Ct.shape)}"
-        )
+    _check_2d(Xt, "X", "(n_samples, n_features)")
+    _check_2d(Ct, "centers", "(n_clusters, n_features)")
     n, d = Xt.shape
     k, dc = Ct.shape
     if n == 0:
@@ -130,7 +178,7 @@ def check_pair(
             f"X has n_features={d} but centers has n_features={dc} "
             f"(shapes {tuple(Xt.shape)} and {tuple(Ct.shape)})"
         )
-    if k > n:
+    if k > n and not allow_more_clusters:
         raise ValueError(f"n_clusters={k} is more than n_samples={n}")
     # NumPy inputs follow the tensor's device; two tensors must already agree.
     if isinstance(X, torch.Tensor) and isinstance(centers, torch.Tensor):
@@ -149,20 +197,89 @@ def check_pair(
             f"use one precision for both, e.g. centers.to(X.dtype)"
         )
     if finite_X:
-        _check_finite(Xt, "X")
-    _check_finite(Ct, "centers")
+        check_finite(Xt, "X")
+    check_finite(Ct, "centers")
     return Xt, Ct, numpy_out
 
 
+# --------------------------------------------------------------------------- scalars
+
+
+def _scalar(value: object) -> object:
+    """A 0-d tensor or one-element NumPy array as a Python number; anything else unchanged."""
+    if isinstance(value, torch.Tensor) and value.ndim == 0:
+        return value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def check_int(
+    value: object, name: str, *, low: int | None = None, high: int | None = None
+) -> int:
+    """An integer (Python, NumPy or 0-d integer tensor) in ``[low, high]``; never a bool or float.
+
+    >>> check_int(np.int64(3), "n_steps", low=0)
+    3
+    """
+    v = _scalar(value)
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {name}={value!r} ({type(value).__name__})")
+    i = int(v)
+    if (low is not None and i < low) or (high is not None and i > high):
+        span = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+        raise ValueError(f"{name} must be an integer in {span}, got {name}={i}")
+    return i
+
+
+def check_real(
+    value: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """A finite real number (Python, NumPy or 0-d tensor; not a bool) in the given interval.
+
+    ``low_open=True`` excludes ``low`` (e.g. a positive step size), ``high_open`` likewise.
+    """
+    v = _scalar(value)
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {name}={value!r} ({type(value).__name__})")
+    f = float(v)
+    if not math.isfinite(f):
+        raise ValueError(f"{name} must be finite, got {name}={f!r}")
+    bad_low = low is not None and (f <= low if low_open else f < low)
+    bad_high = high is not None and (f >= high if high_open else f > high)
+    if bad_low or bad_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        span = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
+        raise ValueError(f"{name} must be in {span}, got {name}={f!r}")
+    return f
+
+
+def check_choice(value: object, name: str, choices: Sequence[_T]) -> _T:
+    """One of ``choices`` (compared with ``==``), else a ``ValueError`` listing them."""
+    for c in choices:
+        if type(value) is type(c) and value == c:
+            return c
+    raise ValueError(f"{name} must be one of {list(choices)}, got {name}={value!r}")
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """A seed for ``torch.Generator().manual_seed``: an integer in ``[0, 2**63 - 1]``."""
+    return check_int(seed, name, low=0, high=2**63 - 1)
+
+
 def check_lr(lr: object, n_clusters: int, like: torch.Tensor) -> torch.Tensor | float:
-    """Validate a step size: a positive finite float, or a ``(n_clusters,)`` array of them."""
-    if isinstance(lr, bool):
-        raise TypeError(f"lr must be a positive float or a (n_clusters,) array, got {lr!r}")
-    if isinstance(lr, (int, float)):
-        if not math.isfinite(lr) or lr <= 0:
-            raise ValueError(f"lr must be positive and finite, got lr={lr!r}")
-        return float(lr)
-    if isinstance(lr, (np.ndarray, torch.Tensor)):
+    """A step size: one positive finite number (Python, NumPy scalar, 0-d tensor), or a
+    ``(n_clusters,)`` array of them (returned on ``like``'s device in its dtype)."""
+    if isinstance(lr, (np.ndarray, torch.Tensor)) and lr.ndim > 0:
         t = torch.as_tensor(lr)
         if not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
             raise TypeError(f"lr has dtype {t.dtype}; use floats")
@@ -176,9 +293,16 @@ def check_lr(lr: object, n_clusters: int, like: torch.Tensor) -> torch.Tensor | 
             i = int(bad.nonzero()[0, 0])
             raise ValueError(f"lr must be positive and finite, got lr[{i}]={t[i].item()!r}")
         return t.to(device=like.device, dtype=like.dtype)
-    raise TypeError(
-        f"lr must be a positive float or a (n_clusters,) array, got {type(lr).__name__}"
-    )
+    v = _scalar(lr)
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(
+            f"lr must be a positive number or a (n_clusters,) array, got lr={lr!r} "
+            f"({type(lr).__name__})"
+        )
+    f = float(v)
+    if not math.isfinite(f) or f <= 0:
+        raise ValueError(f"lr must be positive and finite, got lr={f!r}")
+    return f
 
 
 def to_output(t: torch.Tensor, numpy_out: bool) -> ArrayLike:

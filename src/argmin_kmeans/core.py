@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from . import _kernel
-from ._validation import ArrayLike, _check_finite_now, check_lr, check_pair, to_output
+from ._validation import ArrayLike, check_finite, check_lr, check_pair, to_output
 
 __all__ = [
     "sq_distances",
@@ -98,7 +98,7 @@ def _pass(
         finally:
             _kernel.CHUNK_ELEMENTS = saved
         if not finite:
-            _check_finite_now(X, "X")  # raises, naming the first NaN/inf (or: only an overflow)
+            check_finite(X, "X")  # raises, naming the first NaN/inf (or: only an overflow)
         if counts is not None:
             counts = counts.to(X.dtype)
     return labels, counts, sums, inertia

@@ -29,7 +29,7 @@ from typing import Callable, Literal
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, as_tensor, check_lr, check_pair
+from ._validation import ArrayLike, as_tensor, check_int, check_lr, check_pair
 from .core import cluster_stats, kmeans_loss
 from .naive import question_loss
 
@@ -61,10 +61,6 @@ QUESTION_SETUP: dict[str, float | int] = {
 Implementation = Literal["question", "core"]
 
 
-def _check_int(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {name}={value!r}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- data and inits
@@ -86,8 +82,8 @@ def uniform_data(
         loss of a single centre at the centre of the cube, 1/2, is :math:`n d / 12` (the variance
         of U(0, 1) is 1/12).
     """
-    n = _check_int("n_samples", n_samples, 1)
-    d = _check_int("n_features", n_features, 1)
+    n = check_int(n_samples, "n_samples", low=1)
+    d = check_int(n_features, "n_features", low=1)
     g = torch.Generator().manual_seed(int(seed))
     return torch.rand(n, d, generator=g, dtype=dtype)
 
@@ -117,9 +113,9 @@ def blob_data(
     Two true centres are :math:`\sqrt{d/6} \approx 5.8` apart on average for :math:`d = 200`,
     while a sample lies about :math:`\sigma\sqrt{d} \approx 0.71` from its own: well separated.
     """
-    n = _check_int("n_samples", n_samples, 1)
-    d = _check_int("n_features", n_features, 1)
-    k = _check_int("n_clusters", n_clusters, 1)
+    n = check_int(n_samples, "n_samples", low=1)
+    d = check_int(n_features, "n_features", low=1)
+    k = check_int(n_clusters, "n_clusters", low=1)
     if not isinstance(spread, (int, float)) or not np.isfinite(spread) or spread < 0:
         raise ValueError(f"spread must be a finite number >= 0, got spread={spread!r}")
     g = torch.Generator().manual_seed(int(seed))
@@ -141,7 +137,7 @@ def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> to
     Xt = as_tensor(X, "X")
     if Xt.ndim != 2 or Xt.shape[0] == 0:
         raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
-    k = _check_int("n_clusters", n_clusters, 1)
+    k = check_int(n_clusters, "n_clusters", low=1)
     g = torch.Generator().manual_seed(int(seed))
     idx = torch.randint(Xt.shape[0], (k,), generator=g)
     return Xt.detach()[idx.to(Xt.device)].clone()
@@ -233,9 +229,9 @@ def question_experiment(
     QuestionRun
     """
     Xt, C0, _ = check_pair(X, init)
-    steps_n = _check_int("n_steps", n_steps, 0)
-    b = _check_int("batch_size", batch_size, 1)
-    every = _check_int("record_every", record_every, 1)
+    steps_n = check_int(n_steps, "n_steps", low=0)
+    b = check_int(batch_size, "batch_size", low=1)
+    every = check_int(record_every, "record_every", low=1)
     eta = check_lr(lr, C0.shape[0], C0)
     if not isinstance(eta, float):
         raise TypeError("the question uses one global lr (a float), not one per centre")
@@ -310,7 +306,7 @@ def mean_centers(X: ArrayLike, n_clusters: int) -> torch.Tensor:
     Xt = as_tensor(X, "X")
     if Xt.ndim != 2 or Xt.shape[0] == 0:
         raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
-    k = _check_int("n_clusters", n_clusters, 1)
+    k = check_int(n_clusters, "n_clusters", low=1)
     return Xt.detach().mean(dim=0, keepdim=True).repeat(k, 1)
 
 
@@ -324,7 +320,7 @@ def box_centers(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> torch.Tensor
     Xt = as_tensor(X, "X")
     if Xt.ndim != 2 or Xt.shape[0] == 0:
         raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
-    k = _check_int("n_clusters", n_clusters, 1)
+    k = check_int(n_clusters, "n_clusters", low=1)
     lo, hi = Xt.detach().min(dim=0).values, Xt.detach().max(dim=0).values
     g = torch.Generator().manual_seed(int(seed))
     u = torch.rand(k, Xt.shape[1], generator=g, dtype=Xt.dtype).to(Xt.device)
@@ -355,8 +351,8 @@ def sklearn_centers(
     from sklearn.cluster import KMeans
 
     Xn = as_tensor(X, "X").detach().cpu().double().numpy()
-    k = _check_int("n_clusters", n_clusters, 1)
-    r = _check_int("n_init", n_init, 1)
+    k = check_int(n_clusters, "n_clusters", low=1)
+    r = check_int(n_init, "n_init", low=1)
     if not isinstance(init, str):
         init = as_tensor(init, "init").detach().cpu().double().numpy()
         if r != 1:
@@ -409,7 +405,7 @@ def difference_tensor_bytes(
     n_clusters: int, n_samples: int, n_features: int, dtype: torch.dtype = torch.float32
 ) -> int:
     """Size in bytes of the question's ``(n_clusters, n_samples, n_features)`` difference tensor."""
-    k = _check_int("n_clusters", n_clusters, 1)
-    n = _check_int("n_samples", n_samples, 1)
-    d = _check_int("n_features", n_features, 1)
+    k = check_int(n_clusters, "n_clusters", low=1)
+    n = check_int(n_samples, "n_samples", low=1)
+    d = check_int(n_features, "n_features", low=1)
     return k * n * d * torch.empty((), dtype=dtype).element_size()

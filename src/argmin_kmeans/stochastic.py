@@ -63,7 +63,7 @@ from typing import Callable, Literal, Sequence
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, _check_finite, as_tensor, check_lr, check_pair, to_output
+from ._validation import ArrayLike, as_tensor, check_finite, check_int, check_lr, check_pair, to_output
 from .core import _assign, _stats
 
 __all__ = [
@@ -111,7 +111,7 @@ def _check_batch(X: object, centers: object) -> tuple[torch.Tensor, torch.Tensor
     # every rule of check_pair against the first m centres, then finiteness of all of them
     Xt, head, numpy_out = check_pair(X, centers[:m])  # type: ignore[index]
     Ct = Ct.to(head.device)
-    _check_finite(Ct, "centers")
+    check_finite(Ct, "centers")
     return Xt, Ct, numpy_out
 
 
@@ -139,10 +139,6 @@ def _check_counts(counts: object, k: int, like: torch.Tensor) -> torch.Tensor:
     return t.clone()
 
 
-def _check_int(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {name}={value!r}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- batches
@@ -165,9 +161,9 @@ def batch_indices(n_samples: int, batch_size: int, n_steps: int, *, seed: int = 
         independent random permutations of ``range(n_samples)`` (sampling without replacement
         within each pass over the data).
     """
-    n = _check_int("n_samples", n_samples, 1)
-    b = _check_int("batch_size", batch_size, 1)
-    t = _check_int("n_steps", n_steps, 0)
+    n = check_int(n_samples, "n_samples", low=1)
+    b = check_int(batch_size, "batch_size", low=1)
+    t = check_int(n_steps, "n_steps", low=0)
     if b > n:
         raise ValueError(f"batch_size={b} is more than n_samples={n}")
     g = torch.Generator().manual_seed(int(seed))
@@ -182,8 +178,8 @@ def log_spaced_steps(n_steps: int, num: int = 30) -> list[int]:
 
     Handy as ``eval_every`` for a loss-versus-points plot on a log axis.
     """
-    t = _check_int("n_steps", n_steps, 0)
-    num = _check_int("num", num, 2)
+    t = check_int(n_steps, "n_steps", low=0)
+    num = check_int(num, "num", low=2)
     if t == 0:
         return [0]
     grid = np.unique(np.round(np.geomspace(1, t, num)).astype(np.int64))
@@ -397,7 +393,7 @@ class StochasticHistory:
 
 def _eval_steps(eval_every: object, n_steps: int) -> list[int]:
     if isinstance(eval_every, (int, np.integer)) and not isinstance(eval_every, bool):
-        e = _check_int("eval_every", eval_every, 1)
+        e = check_int(eval_every, "eval_every", low=1)
         return sorted(set(range(0, n_steps + 1, e)) | {0, n_steps})
     if isinstance(eval_every, (list, tuple, range, np.ndarray)):
         steps = [int(s) for s in eval_every]
@@ -463,11 +459,11 @@ def fit_stochastic(
         raise ValueError(f"unknown method {method!r}; choose one of {sorted(STOCHASTIC_METHODS)}")
     Xt, C, np_out = check_pair(X, init)
     n, k = Xt.shape[0], C.shape[0]
-    b = min(1024, n) if batch_size is None else _check_int("batch_size", batch_size, 1)
+    b = min(1024, n) if batch_size is None else check_int(batch_size, "batch_size", low=1)
     if b > n:
         raise ValueError(f"batch_size={b} is more than n_samples={n}")
-    t_max = _check_int("n_steps", n_steps, 0)
-    seed = _check_int("seed", seed, 0)
+    t_max = check_int(n_steps, "n_steps", low=0)
+    seed = check_int(seed, "seed", low=0)
     evals = _eval_steps(eval_every, t_max)
     eta: float | torch.Tensor | None = None
     if method in ("sgd", "adam"):
@@ -623,9 +619,9 @@ def race_data(
     means : ndarray, shape (n_clusters, n_features)
         The generating means (their loss is about ``n_samples * n_features``).
     """
-    n = _check_int("n_samples", n_samples, 1)
-    d = _check_int("n_features", n_features, 1)
-    k = _check_int("n_clusters", n_clusters, 1)
+    n = check_int(n_samples, "n_samples", low=1)
+    d = check_int(n_features, "n_features", low=1)
+    k = check_int(n_clusters, "n_clusters", low=1)
     rng = np.random.default_rng(seed)
     means = rng.uniform(-box, box, size=(k, d))
     weights = rng.dirichlet(np.full(k, 2.0))
@@ -693,8 +689,8 @@ def race(
 
     Xt, _, _ = check_pair(X, init)
     n = Xt.shape[0]
-    passes = _check_int("passes", passes, 1)
-    online_passes = _check_int("online_passes", online_passes, 1)
+    passes = check_int(passes, "passes", low=1)
+    online_passes = check_int(online_passes, "online_passes", low=1)
 
     def schedule(p: int) -> tuple[int, list[int]]:
         t = p * n // batch_size
