@@ -115,9 +115,9 @@ def test_different_devices() -> None:
 
 
 def test_bad_empty_policy_and_init() -> None:
-    with pytest.raises(ValueError, match="empty must be 'keep' or 'relocate', got 'drop'"):
+    with pytest.raises(ValueError, match=r"empty must be one of \['keep', 'relocate'\], got empty='drop'"):
         ak.lloyd_step(X, C, empty="drop")
-    with pytest.raises(ValueError, match=r"n_clusters must be an integer in \[1, n_samples=20\], got 21"):
+    with pytest.raises(ValueError, match=r"n_clusters must be an integer in \[1, 20\], got n_clusters=21"):
         ak.random_init(X, 21)
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn.cluster import KMeans
 
 import argmin_kmeans as ak
-from argmin_kmeans import core
+from argmin_kmeans import _kernel, core
 from argmin_kmeans.naive import question_distances, question_loss, question_step
 from helpers import HSET, blobs  # tests/ is on sys.path under pytest
 
@@ -111,7 +111,7 @@ def test_closed_form_gradient_formula(pair) -> None:
 def test_gd_with_lr_one_over_2nk_is_newton_is_lloyd(pair) -> None:
     X, C = pair
     _, counts, _ = ak.cluster_stats(X, C)
-    lr = 1.0 / (2.0 * counts.clamp(min=1))
+    lr = 1.0 / (2.0 * counts.clamp(min=1).to(X.dtype))
     newton = ak.newton_step(X, C)
     scale = float(X.abs().max() + C.abs().max())
     tol = TOL[X.dtype] * scale
@@ -234,22 +234,22 @@ def test_ties_go_to_the_lowest_index() -> None:
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64])
-def test_chunking_gives_the_same_answer(monkeypatch, chunk: int) -> None:
+def test_chunking_gives_the_same_answer(chunk: int) -> None:
     X = torch.tensor(blobs(2, n=200, d=3, k=5), dtype=torch.float64)
     C = X[:5].clone()
     full_labels, full_loss, full_step = ak.assign(X, C), ak.kmeans_loss(X, C), ak.lloyd_step(X, C)
-    monkeypatch.setattr(core, "CHUNK_ELEMENTS", chunk)
-    assert core._chunk_rows(200, 5, 3) == max(1, min(200, chunk // 5))
-    assert torch.equal(ak.assign(X, C), full_labels)
-    assert torch.allclose(ak.kmeans_loss(X, C), full_loss, rtol=1e-13)
+    assert _kernel.chunk_rows(200, 5, 3, chunk) == max(1, min(200, chunk // 5))
+    s = core.estep(X, C, chunk_elements=chunk)
+    assert torch.equal(s.labels, full_labels)
+    assert torch.allclose(s.inertia, full_loss, rtol=1e-13)
     # partial sums of different chunkings add in a different order: equal to rounding
-    assert torch.allclose(ak.lloyd_step(X, C), full_step, rtol=1e-13, atol=1e-13)
+    assert torch.allclose(core.means_update(C, s), full_step, rtol=1e-13, atol=1e-13)
 
 
 @pytest.mark.parametrize("k, d", [(32, 16), (8, 2), (64, 64), (20, 200), (1000, 3)])
 def test_chunk_memory_is_bounded_at_a_million_points(k: int, d: int) -> None:
     # the (rows, k) distances and (rows, d) differences of one chunk: a few MiB in float64
-    rows = core._chunk_rows(1_000_000, k, d)
+    rows = _kernel.chunk_rows(1_000_000, k, d)
     assert rows * (k + d) * 8 <= 16 * 2**20
 
 
@@ -350,33 +350,29 @@ def test_argmax_slopes_vanish_below_the_margin(values) -> None:
 # --------------------------------------------------------------------------- the threaded kernel
 
 
-@pytest.fixture
-def small_chunks(monkeypatch):
-    """Chunks of a few rows, so even small data is split across several workers."""
-    monkeypatch.setattr(core, "CHUNK_ELEMENTS", 64)
-
-
-def test_results_do_not_depend_on_the_thread_count(small_chunks) -> None:
-    X = torch.tensor(blobs(8, n=3000, d=4, k=6), dtype=torch.float32)
+def test_results_do_not_depend_on_the_thread_count() -> None:
+    # chunks of a few rows and a problem big enough to thread: several workers
+    X = torch.tensor(blobs(8, n=30000, d=4, k=6), dtype=torch.float32)
     C = X[:6].clone()
     before = torch.get_num_threads()
     try:
-        torch.set_num_threads(1)
-        one = (ak.assign(X, C), ak.lloyd_step(X, C), ak.kmeans_loss(X, C))
+        one = core.estep(X, C, chunk_elements=64, threads=1)
         torch.set_num_threads(2)
-        two = (ak.assign(X, C), ak.lloyd_step(X, C), ak.kmeans_loss(X, C))
+        two = core.estep(X, C, chunk_elements=64, threads=2)
         assert torch.get_num_threads() == 2, "the kernel must restore the caller's thread count"
     finally:
         torch.set_num_threads(before)
-    assert torch.equal(one[0], two[0])  # labels: chunk boundaries do not depend on threads
-    assert torch.allclose(one[1], two[1], rtol=1e-6, atol=1e-6)
-    assert torch.allclose(one[2], two[2], rtol=1e-6)
+    assert torch.equal(one.labels, two.labels)  # chunk boundaries do not depend on threads
+    assert torch.allclose(core.means_update(C, one), core.means_update(C, two), rtol=1e-5)
+    assert torch.allclose(one.inertia, two.inertia, rtol=1e-6)
 
 
-def test_nan_in_a_late_chunk_is_found_by_the_pass(small_chunks) -> None:
+def test_nan_in_a_late_chunk_is_found_by_the_pass() -> None:
     X = torch.tensor(blobs(8, n=500, d=3, k=4))
     C = X[:4].clone()
     X[497, 2] = float("inf")
+    with pytest.raises(ValueError, match=r"X\[497, 2\] = inf"):
+        core.estep(X, C, chunk_elements=64, check_X=True)
     for fn in (ak.assign, ak.lloyd_step, ak.newton_step, ak.loss_gradient, ak.kmeans_loss):
         with pytest.raises(ValueError, match=r"X\[497, 2\] = inf"):
             fn(X, C)
@@ -390,9 +386,9 @@ def test_huge_finite_values_are_not_mistaken_for_nan() -> None:
     assert ak.assign(X, C).shape == (50,)
 
 
-def test_duplicate_centres_tie_to_the_lowest_index(small_chunks) -> None:
+def test_duplicate_centres_tie_to_the_lowest_index() -> None:
     X = torch.tensor(blobs(3, n=400, d=2, k=3))
     C = torch.cat([X[:3], X[:3]])  # centres 3..5 duplicate 0..2
-    labels = ak.assign(X, C)
+    labels = core.estep(X, C, chunk_elements=64).labels
     assert int(labels.max()) <= 2
     assert torch.equal(labels, question_distances(X, C).argmin(dim=0))

@@ -133,12 +133,12 @@ def test_exercise3_rejects(answer, message) -> None:
 def test_exercise4_rejects(history) -> None:
     h, ref = history
     right = sol.samples_needed(h, ref)
-    i = int(np.nonzero(h.points_processed == right)[0][0])
+    i = int(np.nonzero(h.samples_seen == right)[0][0])
     assert 0 < i < len(h.loss) - 1 and h.loss[i] <= ref < h.loss[i - 1]
     with pytest.raises(ExerciseError, match="just \\*before\\*"):
-        ex.check_samples_needed(int(h.points_processed[i - 1]), h, ref)
+        ex.check_samples_needed(int(h.samples_seen[i - 1]), h, ref)
     with pytest.raises(ExerciseError, match="last checkpoint"):
-        ex.check_samples_needed(int(h.points_processed[-1]), h, ref)
+        ex.check_samples_needed(int(h.samples_seen[-1]), h, ref)
     with pytest.raises(ExerciseError, match="in passes"):
         ex.check_samples_needed(float(h.passes[i]), h, ref)
     with pytest.raises(ExerciseError, match="steps"):

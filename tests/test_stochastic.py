@@ -86,9 +86,9 @@ def test_minibatch_counts_persist_and_weight_the_running_mean(pair, seed) -> Non
     k = C.shape[0]
     n0 = torch.tensor(np.random.default_rng(seed).integers(0, 50, size=k), dtype=X.dtype)
     new, n1 = sk.minibatch_step(X, C, n0)
-    labels, _ = core._assign(X, C)  # cluster_stats refuses batches smaller than n_clusters
-    m, S = core._stats(X, labels, k)
-    assert torch.equal(n1, n0 + m)
+    st_ = core.estep(X, C)  # cluster_stats refuses batches smaller than n_clusters
+    labels, m, S = st_.labels, st_.counts.to(X.dtype), st_.raw_sums()
+    assert torch.equal(n1, (n0 + m).double())  # float64 counts: exact to 2**53
     for j in range(k):
         if m[j] == 0:
             assert torch.equal(new[j], C[j]), "a centre that won nothing must stay"
@@ -241,7 +241,7 @@ def test_record_is_consistent() -> None:
     C0 = ak.random_init(X, 5, seed=3)
     h = sk.fit_stochastic(X, C0, "minibatch", batch_size=100, n_steps=35, eval_every=[3, 1, 20])
     assert h.steps.tolist() == [0, 1, 3, 20, 35]
-    assert h.points_processed.tolist() == [0, 100, 300, 2000, 3500]
+    assert h.samples_seen.tolist() == [0, 100, 300, 2000, 3500]
     np.testing.assert_allclose(h.passes, [0, 0.1, 0.3, 2.0, 3.5])
     np.testing.assert_array_equal(h.centers[0], C0)
     for c, loss in zip(h.centers, h.loss):
@@ -282,7 +282,7 @@ def test_log_spaced_steps() -> None:
 
 def test_sgd_diverges_with_a_clear_error() -> None:
     X = blobs(9, n=400)
-    with pytest.raises(FloatingPointError, match="non-finite centres by step"):
+    with pytest.raises(FloatingPointError, match="non-finite centres or loss at step"):
         sk.fit_stochastic(X, X[:4].copy(), "sgd", batch_size=400, n_steps=2000, lr=1.0,
                           eval_every=100)
 
@@ -294,8 +294,11 @@ def test_sgd_diverges_with_a_clear_error() -> None:
 def test_numpy_in_numpy_out(dtype) -> None:
     X = blobs(10, n=200).astype(dtype)
     C = X[:4].copy()
-    for out in [sk.sgd_step(X, C, 1e-3), *sk.minibatch_step(X, C), *sk.online_step(X[:3], C)]:
+    (mb, mb_n), (on, on_n) = sk.minibatch_step(X, C), sk.online_step(X[:3], C)
+    for out in [sk.sgd_step(X, C, 1e-3), mb, on]:
         assert isinstance(out, np.ndarray) and out.dtype == dtype
+    for counts in (mb_n, on_n):  # counts accumulate in float64 (exact to 2**53)
+        assert isinstance(counts, np.ndarray) and counts.dtype == np.float64
     h = sk.fit_stochastic(X, C, "online", batch_size=10, n_steps=5, eval_every=1)
     assert isinstance(h.centers, np.ndarray) and h.centers.dtype == dtype
     assert isinstance(h.loss, np.ndarray) and h.loss.dtype == dtype
@@ -305,8 +308,10 @@ def test_numpy_in_numpy_out(dtype) -> None:
 def test_tensor_dtype_is_kept(dtype) -> None:
     X = torch.tensor(blobs(11, n=120), dtype=dtype)
     C = X[:4].clone()
-    for out in [sk.sgd_step(X, C, 1e-3), *sk.minibatch_step(X, C), *sk.online_step(X[:5], C)]:
+    (mb, mb_n), (on, on_n) = sk.minibatch_step(X, C), sk.online_step(X[:5], C)
+    for out in [sk.sgd_step(X, C, 1e-3), mb, on]:
         assert isinstance(out, torch.Tensor) and out.dtype == dtype
+    assert mb_n.dtype == on_n.dtype == torch.float64
     for method, lr in [("minibatch", None), ("online", None), ("sgd", 1e-3), ("adam", 0.1)]:
         h = sk.fit_stochastic(X, C, method, batch_size=16, n_steps=3, lr=lr, eval_every=1)
         assert h.centers.dtype == dtype and h.loss.dtype == dtype

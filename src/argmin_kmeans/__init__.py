@@ -1,8 +1,11 @@
-"""argmin_kmeans: k-means by gradient descent, EM (Lloyd) and Newton, in a few hundred lines.
+"""argmin_kmeans: k-means by gradient descent, EM (Lloyd) and Newton, in PyTorch.
 
 The course "Backprop through argmin" is built on these names. Inputs are ``X`` of shape
 ``(n_samples, n_features)`` and ``centers`` of shape ``(n_clusters, n_features)``, as torch
-tensors or NumPy arrays, float32 or float64, on any device.
+tensors or NumPy arrays, float32 or float64, on any device. The layers, bottom up:
+``_validation`` (every argument check) → ``_kernel`` (the chunked hot loop) → ``core`` (E-step,
+statistics, each update rule once) → ``engine`` (one run loop, one :class:`History`) → the
+lessons' modules (``stochastic``, ``question``, ``compare``, ``landscape``, ...).
 """
 
 from .argmax import QUESTION_T, ArgmaxEvidence, argmax_zero_gradient
@@ -16,9 +19,11 @@ from .core import (
     newton_step,
     sq_distances,
 )
-from .fit import METHODS, KMeansHistory, fit, random_init
+from .engine import METHODS, History, fit
+from .initialization import random_init
+from .stochastic import fit_stochastic, minibatch_step, online_step, sgd_step
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "QUESTION_T",
@@ -33,7 +38,11 @@ __all__ = [
     "newton_step",
     "sq_distances",
     "METHODS",
-    "KMeansHistory",
+    "History",
     "fit",
     "random_init",
+    "fit_stochastic",
+    "minibatch_step",
+    "online_step",
+    "sgd_step",
 ]

@@ -1,23 +1,47 @@
 r"""The one hot loop: a chunked pass over ``X`` that assigns labels and sums clusters.
 
-Why it looks the way it does (measured on a 2-core CPU, see ``benchmarks/README.md``):
+Numerics: shift, then (rarely) scale
+------------------------------------
+The nearest centre maximises the score :math:`s_k(x) = 2\,c_k\cdot x - \lVert c_k\rVert^2
+= \lVert x\rVert^2 - \lVert x - c_k\rVert^2`. Evaluated on raw data far from the origin (pixel
+values, coordinates) both terms are huge and their difference is lost to cancellation: at an
+offset of 1e4 in float32, :math:`\lVert c\rVert^2 \approx 10^8` carries an absolute rounding error
+of about 4, larger than the distances being compared. Distances do not change under a
+translation, so the pass first subtracts a **reference point** :math:`m` (the centres' mean)
+from the centres once and from each chunk while it is in cache:
 
-* **Distances by matmul, per chunk.** For a chunk ``Xc`` of ``m`` rows the scores
-  :math:`s_{km} = 2\,c_k\cdot x_m - \lVert c_k\rVert^2 = \lVert x_m\rVert^2 - \lVert x_m - c_k\rVert^2`
-  come from one ``addmm``. The nearest centre maximises the score (``||x||^2`` is the same for
-  every centre). A chunk holds about ``CHUNK_ELEMENTS`` numbers, so it stays in cache while
-  its labels and sums are computed; memory never grows with ``n_samples``.
-* **Argmax by max-pooling.** ``torch.argmax`` over a short last axis is a scalar loop (it was
-  the most expensive op of an iteration). The scores are computed as a ``(k, m)`` block instead,
-  which *is* a channels-last ``(1, m, 1, k)`` image; ``max_pool2d`` over its width is a
-  vectorised running maximum that keeps the **first** maximum, so ties go to the lowest index
-  exactly as ``torch.argmin`` and scikit-learn do.
-* **Threads over chunks, like scikit-learn.** ``index_add_`` (the M-step sums) runs on one
-  core, and small per-chunk ops gain little from intra-op threads. So on CPU the chunks are
-  split into contiguous runs, one per thread, each worker running single-threaded torch ops
-  into its own partial sums; the partial sums are added in a fixed order. Chunk boundaries do
-  not depend on the number of threads, so labels do not either (float32 sums may differ in the
-  last bits between thread counts, as in any parallel reduction).
+.. math:: s_k(x) = 2\,(c_k - m)\cdot(x - m) - \lVert c_k - m\rVert^2 .
+
+Every number in that formula is now of the size of the data's *spread*, not of its offset, so
+the result is translation-invariant up to the rounding of the inputs themselves. The M-step
+sums are accumulated on the shifted values too (:math:`S'_k = \sum_{i\in C_k} (x_i - m)`); the
+callers form the means as :math:`m + S'_k/n_k` and the gradient as
+:math:`2(n_k (c_k - m) - S'_k)`, never the cancelling :math:`n_k c_k - S_k`.
+
+When the centres' spread is outside :math:`[2^{-30}, 2^{30}]` (data scaled by 1e20 or 1e-30)
+the shifted values are also multiplied by a **power of two** :math:`2^{-e}` that brings the
+spread near 1: exact in binary, so labels are those of the unscaled problem, and squared
+distances neither overflow nor underflow. Sums and inertia are scaled back by :math:`2^{e}`
+and :math:`2^{2e}`; if the inertia itself is out of the dtype's range, the caller raises.
+
+Ties: labels maximise the shifted scores; equal scores go to the lowest index. So exact ties
+of the direct distances go to the lowest index whenever the shifted values are exact (e.g.
+``x - m`` and ``c_k - m`` representable, as in ``[[.7]]`` against ``[[.5], [.9]]``); a near
+tie closer than the rounding of the shifted inputs may go either way.
+
+Speed (measured on a 2-core CPU, see ``benchmarks/README.md``)
+---------------------------------------------------------------
+* **Distances by matmul, per chunk** of about ``chunk_elements`` numbers, so a chunk stays in
+  cache while its labels and sums are computed; memory never grows with ``n_samples``.
+* **Argmax by max-pooling.** ``torch.argmax`` over a short last axis is a scalar loop. The
+  scores are computed as a ``(k, m)`` block instead, which *is* a channels-last
+  ``(1, m, 1, k)`` image; ``max_pool2d`` over its width is a vectorised running maximum that
+  keeps the **first** maximum (ties to the lowest index, as ``torch.argmin`` and scikit-learn).
+  The pooled maxima also tell, by one short sum, whether anything was NaN/inf.
+* **Threads over chunks, like scikit-learn**, only where they pay (large problems): each worker
+  runs single-threaded torch ops over a contiguous run of chunks into its own partial sums,
+  added in a fixed order. Chunk boundaries do not depend on the thread count, so labels do
+  not either. Small problems run as one chunk in the calling thread: no hand-off.
 """
 
 from __future__ import annotations
@@ -26,30 +50,80 @@ import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["CHUNK_ELEMENTS", "chunk_rows", "fused_pass"]
+__all__ = ["CHUNK_ELEMENTS", "PassResult", "chunk_rows", "fused_pass", "reference"]
 
 #: About this many numbers per ``(rows, max(n_clusters, n_features))`` chunk block:
 #: 2**19 float32 numbers are 2 MiB: a block stays in cache while it is used.
 CHUNK_ELEMENTS = 2**19
+
+#: At least this many chunks on problems big enough to thread (``n * max(k, d)`` numbers
+#: above :data:`THREAD_ELEMENTS`), so that two or four threads get balanced work.
+MIN_CHUNKS = 4
+
+#: Problems with fewer numbers than this per pass run in the calling thread: handing work to
+#: a pool costs more than it saves (measured: about 30-60 us per pass).
+THREAD_ELEMENTS = 2**16
+
+#: Spreads of the shifted centres within ``[2**-SAFE_EXP, 2**SAFE_EXP]`` need no scaling.
+SAFE_EXP = 30
 
 _pool: ThreadPoolExecutor | None = None
 _pool_key: tuple[int, int] | None = None
 _pool_lock = threading.Lock()
 
 
-#: At least this many chunks (when n allows), so that two or four threads get balanced work
-#: on small problems. It depends on ``n`` only, never on the thread count.
-MIN_CHUNKS = 4
+class PassResult(NamedTuple):
+    """What one pass returns (all on ``X``'s device; no autograd).
+
+    labels : int64 (n,)
+    counts : int64 (k,) or None
+    sums : (k, d) or None — **shifted** sums :math:`\\sum_{i \\in C_k} (x_i - m)`
+    inertia : 0-d or None — :math:`\\sum_i \\lVert x_i - c_{l_i}\\rVert^2` (may be inf/0 when
+        out of the dtype's range; the caller checks)
+    shift : (d,) — the reference point :math:`m`
+    finite : bool — False if a score was NaN/inf (NaN/inf in ``X``, or an overflow)
+    """
+
+    labels: torch.Tensor
+    counts: torch.Tensor | None
+    sums: torch.Tensor | None
+    inertia: torch.Tensor | None
+    shift: torch.Tensor
+    finite: bool
 
 
-def chunk_rows(n: int, k: int, d: int, elements: int | None = None) -> int:
-    """Rows per chunk so that a ``(rows, max(k, d))`` block has about ``elements`` numbers."""
-    e = CHUNK_ELEMENTS if elements is None else elements
-    return max(1, min(e // max(k, d, 1), math.ceil(n / MIN_CHUNKS)))
+def chunk_rows(n: int, k: int, d: int, elements: int = CHUNK_ELEMENTS) -> int:
+    """Rows per chunk so that a ``(rows, max(k, d))`` block has about ``elements`` numbers
+    (and, on problems big enough to thread, at least :data:`MIN_CHUNKS` chunks)."""
+    w = max(k, d, 1)
+    rows = max(1, elements // w)
+    if n * w >= THREAD_ELEMENTS:
+        rows = min(rows, math.ceil(n / MIN_CHUNKS))
+    return max(1, min(rows, n))
+
+
+def reference(C: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """The reference point :math:`m` (the centres' mean, ``(d,)``) and the power-of-two scale
+    applied to shifted values (1.0 unless the centres' spread is outside
+    ``[2**-SAFE_EXP, 2**SAFE_EXP]``)."""
+    m = C.mean(dim=0)
+    spread = float((C - m).abs().amax()) if C.shape[0] > 1 else 0.0
+    if spread == 0.0 or not math.isfinite(spread):
+        return m, 1.0
+    e = math.frexp(spread)[1]  # spread in [2**(e-1), 2**e)
+    # m rounded to a multiple of q = 2**(e-1): still within the spread of the centres, and
+    # with few significant bits, so x - m is exact for data on a grid (integers, pixel values,
+    # offsets far larger than the spread) and exact ties of such data stay exact ties
+    q = math.ldexp(1.0, e - 1)
+    m = torch.round(m / q) * q
+    if -SAFE_EXP <= e <= SAFE_EXP:
+        return m, 1.0
+    return m, math.ldexp(1.0, -e)
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
@@ -63,56 +137,69 @@ def _executor(workers: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def _argmax_first(scores: torch.Tensor, out: torch.Tensor) -> None:
-    """``out[m] = argmax_k scores[k, m]`` (first maximum wins) for a contiguous ``(k, m)`` block."""
+def _argmax_first(scores: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """``out[m] = argmax_k scores[k, m]`` (first maximum wins) for a contiguous ``(k, m)``
+    block; returns the maxima ``(m,)``."""
     k, m = scores.shape
     if scores.device.type != "cpu":
-        torch.argmax(scores, dim=0, out=out)  # GPUs reduce this layout well
-        return
+        vals, idx = torch.max(scores, dim=0)  # GPUs reduce this layout well
+        out.copy_(idx)
+        return vals
     # (k, m) contiguous == channels-last (N=1, C=m, H=1, W=k): pool over W
     image = scores.as_strided((1, m, 1, k), (k * m, 1, k * m, m))
-    _, idx = F.max_pool2d(image, (1, k), return_indices=True)
+    vals, idx = F.max_pool2d(image, (1, k), return_indices=True)
     out.copy_(idx.view(m))
+    return vals.view(m)
+
+
+class _Work(NamedTuple):
+    """What every chunk of one pass shares (validated, shifted, scaled)."""
+
+    X: torch.Tensor  # (n, d) the raw data
+    C: torch.Tensor  # (k, d) shifted and scaled centres
+    neg_c_sq: torch.Tensor  # (k, 1) -||C||^2
+    shift: torch.Tensor  # (d,)
+    scale: float
+    labels: torch.Tensor  # (n,) filled in place
+    step: int
 
 
 def _run_chunks(
-    X: torch.Tensor,
-    C: torch.Tensor,
-    neg_c_sq: torch.Tensor,
-    labels: torch.Tensor,
+    w: _Work,
     starts: range,
-    step: int,
     sums: torch.Tensor | None,
     counts: torch.Tensor | None,
     inertia: torch.Tensor | None,
     single_thread: bool,
-    check_finite: bool,
-) -> bool:
+) -> torch.Tensor:
+    """Process the chunks starting at ``starts``; return a 0-d sum of every chunk's maximal
+    scores, which is NaN/inf when anything in the chunks was (one check per pass, not per
+    chunk: no device synchronisation in the loop)."""
     if single_thread:
         torch.set_num_threads(1)  # this worker's ops stay on its own core
-    k = C.shape[0]
-    n = X.shape[0]
-    finite = True
+    k = w.C.shape[0]
+    n = w.X.shape[0]
+    check = torch.zeros((), dtype=w.X.dtype, device=w.X.device)
     for s in starts:
-        e = min(s + step, n)
-        Xc = X[s:e]  # (m, d)
-        lab = labels[s:e]  # (m,) view, filled in place
-        if check_finite:
-            # NaN/inf anywhere makes the sum non-finite; the chunk is in cache, so it is cheap
-            finite &= bool(torch.isfinite(Xc.sum()))
+        e = min(s + w.step, n)
+        Xs = w.X[s:e] - w.shift  # (m, d): small numbers, no cancellation below
+        if w.scale != 1.0:
+            Xs.mul_(w.scale)  # a power of two: exact
+        lab = w.labels[s:e]  # (m,) view, filled in place
         if k > 1:
-            # (k, m) scores 2 c.x - ||c||^2: the largest is the nearest centre
-            scores = torch.addmm(neg_c_sq, C, Xc.t(), beta=1.0, alpha=2.0)
-            _argmax_first(scores, lab)
+            # (k, m) scores 2 c.x - ||c||^2 on shifted values: the largest is the nearest centre
+            scores = torch.addmm(w.neg_c_sq, w.C, Xs.t(), beta=1.0, alpha=2.0)
+            check += _argmax_first(scores, lab).sum()
         else:
             lab.zero_()
-        if sums is not None:
-            sums.index_add_(0, lab, Xc)
+            check += Xs.sum()
+        if sums is not None and counts is not None:
+            sums.index_add_(0, lab, Xs)
             counts += torch.bincount(lab, minlength=k)
         if inertia is not None:
-            diff = Xc - C.index_select(0, lab)  # direct differences: no cancellation
+            diff = Xs - w.C.index_select(0, lab)  # direct differences: no cancellation
             inertia += (diff * diff).sum()
-    return finite
+    return check
 
 
 def fused_pass(
@@ -121,55 +208,86 @@ def fused_pass(
     *,
     with_sums: bool,
     with_inertia: bool,
-    check_finite: bool = False,
-) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None, torch.Tensor | None, bool]:
-    """Labels ``(n,)``, and optionally counts ``(k,)`` int64 with sums ``(k, d)``, and the
-    inertia (0-d), in one pass; last, whether every chunk of ``X`` summed to a finite number
-    (always True unless ``check_finite``; a False may also be an overflow of finite values).
+    chunk_elements: int = CHUNK_ELEMENTS,
+    threads: int | None = None,
+) -> PassResult:
+    """Labels, and optionally counts and shifted sums, and the inertia, in one pass.
 
-    ``X`` ``(n, d)`` and ``C`` ``(k, d)``: same dtype/device, ``C`` finite; no autograd.
+    Parameters
+    ----------
+    X : (n, d), C : (k, d)
+        Same dtype and device, ``C`` finite, ``n >= 1``; no autograd.
+    with_sums, with_inertia : bool
+        What to compute besides the labels.
+    chunk_elements : int
+        About this many numbers per ``(rows, max(k, d))`` chunk block (tests pass small values).
+    threads : int, optional
+        Most worker threads (default ``torch.get_num_threads()``; 1 on GPUs).
     """
     n, d = X.shape
     k = C.shape[0]
+    m, scale = reference(C)
+    Cs = C - m
+    if scale != 1.0:
+        Cs = Cs * scale
     # empty, not zeros: every entry is written by a worker, and a parallel fill here would
     # wake a thread team that the workers are about to replace
     labels = torch.empty(n, dtype=torch.int64, device=X.device)
-    neg_c_sq = -(C * C).sum(dim=1, keepdim=True)  # (k, 1)
-    step = chunk_rows(n, k, d)
+    step = chunk_rows(n, k, d, chunk_elements)
+    work = _Work(X, Cs, -(Cs * Cs).sum(dim=1, keepdim=True), m, scale, labels, step)
     n_chunks = math.ceil(n / step)
-    threads = torch.get_num_threads() if X.device.type == "cpu" else 1
-    workers = max(1, min(threads, n_chunks))
-    # contiguous runs of whole chunks, one per worker
-    bounds = [(w * n_chunks // workers) * step for w in range(workers + 1)]
+    big = n * max(k, d) >= THREAD_ELEMENTS
+    t = (threads or torch.get_num_threads()) if X.device.type == "cpu" and big else 1
+    workers = max(1, min(t, n_chunks))
+    bounds = [(i * n_chunks // workers) * step for i in range(workers + 1)]
     parts = []
-    for w in range(workers):
-        sums = torch.zeros((k, d), dtype=X.dtype, device=X.device) if with_sums else None
-        counts = torch.zeros(k, dtype=torch.int64, device=X.device) if with_sums else None
-        inertia = torch.zeros((), dtype=X.dtype, device=X.device) if with_inertia else None
-        parts.append((range(bounds[w], min(bounds[w + 1], n), step), sums, counts, inertia))
+    for i in range(workers):
+        parts.append((
+            range(bounds[i], min(bounds[i + 1], n), step),
+            torch.zeros((k, d), dtype=X.dtype, device=X.device) if with_sums else None,
+            torch.zeros(k, dtype=torch.int64, device=X.device) if with_sums else None,
+            torch.zeros((), dtype=X.dtype, device=X.device) if with_inertia else None,
+        ))
     if workers == 1:
-        starts, sums, counts, inertia = parts[0]
-        finite = _run_chunks(
-            X, C, neg_c_sq, labels, starts, step, sums, counts, inertia, False, check_finite
-        )
+        starts, s0, c0, i0 = parts[0]
+        check = _run_chunks(work, starts, s0, c0, i0, False)
     else:
         pool = _executor(workers)
+        saved = torch.get_num_threads()
         torch.set_num_threads(1)  # process-wide parts (MKL) too: one core per worker
         try:
-            futures = [
-                pool.submit(
-                    _run_chunks, X, C, neg_c_sq, labels, starts, step, s, c, i, True, check_finite
-                )
-                for starts, s, c, i in parts
-            ]
-            finite = all([f.result() for f in futures])
+            futures = [pool.submit(_run_chunks, work, st, s, c, i, True) for st, s, c, i in parts]
+            check = torch.stack([f.result() for f in futures]).sum()
         finally:
-            torch.set_num_threads(threads)  # MKL's setting is process-wide: restore it
+            torch.set_num_threads(saved)  # MKL's setting is process-wide: restore it
     # partial results added in a fixed order: deterministic for a given thread count
     _, sums, counts, inertia = parts[0]
     for _, s, c, i in parts[1:]:
-        if with_sums:
+        if sums is not None and s is not None and counts is not None and c is not None:
             sums, counts = sums + s, counts + c
-        if with_inertia:
+        if inertia is not None and i is not None:
             inertia = inertia + i
-    return labels, counts, sums, inertia, finite
+    finite = bool(torch.isfinite(check))
+    if scale != 1.0 and finite:
+        if sums is not None:
+            sums = sums / scale
+        if inertia is not None:
+            inertia = _unscale_inertia(inertia, scale)
+    return PassResult(labels, counts, sums, inertia, m, finite)
+
+
+def _unscale_inertia(inertia: torch.Tensor, scale: float) -> torch.Tensor:
+    """``inertia / scale**2``, or a ``ValueError`` when that is outside the dtype's range."""
+    e = -math.frexp(scale)[1] + 1  # scale == 2**-e
+    try:
+        value = math.ldexp(float(inertia), 2 * e)
+    except OverflowError:
+        value = math.inf
+    info = torch.finfo(inertia.dtype)
+    if value > info.max or 0.0 < value < info.tiny:
+        raise ValueError(
+            f"the inertia ({value:.3g}) is outside the range of {inertia.dtype} "
+            f"[{info.tiny:.3g}, {info.max:.3g}]: rescale X and the centres, e.g. divide both by "
+            f"X.std() (labels do not change with the scale; the inertia scales by its square)"
+        )
+    return torch.full_like(inertia, value)

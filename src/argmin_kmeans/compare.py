@@ -15,7 +15,7 @@ rate :math:`(n_{\max} - n_{\min})/(n_{\max} + n_{\min})`.
 
 What is here
 ------------
-* Runners that record a :class:`TimedHistory` (a :class:`~argmin_kmeans.KMeansHistory` with
+* Runners that record a :class:`History` (a :class:`~argmin_kmeans.History` with
   wall-clock times): :func:`fit_timed` (the core's update rules, same trajectory as
   :func:`argmin_kmeans.fit`) and :func:`fit_torch_optim` (``torch.optim.Adam`` or ``SGD`` with
   momentum on :func:`argmin_kmeans.kmeans_loss`, the practitioner's route).
@@ -47,14 +47,22 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, check_lr, check_pair, to_output
-from .core import _stats, assign, cluster_stats, gd_step, kmeans_loss, lloyd_step, newton_step
-from .fit import KMeansHistory, fit, random_init
+from ._validation import (
+    ArrayLike,
+    check_choice,
+    check_int,
+    check_lr,
+    check_pair,
+    check_real,
+    to_output,
+)
+from .core import Stats, cluster_stats, gd_step
+from .engine import LABEL_FIXED_POINT, METHODS, History, fit, run, tol_scale
+from .initialization import random_init
 
 __all__ = [
     "OPTIMIZERS",
     "STEPS",
-    "TimedHistory",
     "fit_timed",
     "fit_torch_optim",
     "ComparisonRecord",
@@ -82,132 +90,12 @@ __all__ = [
 #: ``torch.optim`` optimisers :func:`fit_torch_optim` knows.
 OPTIMIZERS = ("adam", "sgd-momentum")
 
-#: The core's update rules :func:`fit_timed` runs, as public one-step functions
-#: ``step(X, centers, lr)``. Each does its own E-step, like a ``torch.optim`` step does inside
-#: ``kmeans_loss``, so every timed method pays for the same two E-steps per iteration.
-STEPS: dict[str, Callable[[torch.Tensor, torch.Tensor, Any], torch.Tensor]] = {
-    "gd": lambda X, C, lr: gd_step(X, C, lr),
-    "lloyd": lambda X, C, lr: lloyd_step(X, C),
-    "newton": lambda X, C, lr: newton_step(X, C),
-}
-
-#: Methods whose next centres depend on the labels alone (a run with no label change is at a
-#: fixed point), as in :func:`argmin_kmeans.fit`.
-_FIXED_POINT = {"lloyd", "newton"}
+#: The core's update rules :func:`fit_timed` runs (those of :func:`argmin_kmeans.fit`).
+STEPS = ("gd", "lloyd", "newton")
 
 Optimizer = Literal["adam", "sgd-momentum"]
 
 # --------------------------------------------------------------------------- timed runs
-
-
-@dataclass
-class TimedHistory(KMeansHistory):
-    """A :class:`~argmin_kmeans.KMeansHistory` with wall-clock times.
-
-    Attributes
-    ----------
-    times : ndarray of float, shape (n_iter + 1,)
-        ``times[t]`` is the number of seconds from the start of the first update to the end of
-        update ``t`` (including its bookkeeping E-step); ``times[0] = 0``.
-    diverged : bool
-        True when the run was stopped because an update produced non-finite centres (only with
-        ``on_nonfinite="stop"``); the record then ends at the last finite centres.
-    """
-
-    times: np.ndarray = field(default_factory=lambda: np.zeros(1))
-    diverged: bool = False
-
-    @property
-    def seconds(self) -> float:
-        """Total wall-clock time of the updates, ``times[-1]``."""
-        return float(self.times[-1])
-
-
-Update = Callable[[torch.Tensor], torch.Tensor]
-
-
-def _record(X: torch.Tensor, C: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Labels (n,) and inertia (0-d) of ``C``, the inertia from the direct differences."""
-    with torch.no_grad():
-        labels = assign(X, C)
-        diff = X - C[labels]
-        return labels, (diff * diff).sum()
-
-
-def _residual(X: torch.Tensor, C: torch.Tensor, labels: torch.Tensor) -> float:
-    """``sum_k ||c_k - S_k/n_k||^2`` over non-empty clusters: :func:`argmin_kmeans.fit`'s
-    distance-to-go for gradient descent."""
-    counts, sums = _stats(X, labels, C.shape[0])
-    nonempty = counts > 0
-    return float(((C - sums / counts.clamp(min=1)[:, None])[nonempty] ** 2).sum())
-
-
-def _run(
-    Xt: torch.Tensor,
-    C0: torch.Tensor,
-    update: Update,
-    *,
-    method: str,
-    lr: object,
-    max_iter: int,
-    tol: float,
-    np_out: bool,
-    on_nonfinite: str,
-) -> TimedHistory:
-    """The loop of :func:`argmin_kmeans.fit` with a clock: same records, same stopping rule.
-
-    ``update(C) -> new C``. Every iteration is the update plus one bookkeeping E-step (labels
-    and loss of the new centres), both inside the clock.
-    """
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-        raise ValueError(f"max_iter must be a non-negative integer, got max_iter={max_iter!r}")
-    if not isinstance(tol, (int, float)) or not math.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol must be a finite number >= 0, got tol={tol!r}")
-    if on_nonfinite not in ("raise", "stop"):
-        raise ValueError(f"on_nonfinite must be 'raise' or 'stop', got {on_nonfinite!r}")
-    with torch.no_grad():
-        C = C0.detach().clone()
-        scale = float(Xt.var(dim=0, unbiased=False).mean()) if Xt.shape[0] > 1 else 1.0
-        abs_tol = tol * scale
-    labels, inertia = _record(Xt, C)
-    centers, losses, changed, times = [C], [inertia], [], [0.0]
-    converged = diverged = False
-    start = time.perf_counter()
-    for _ in range(max_iter):
-        C_new = update(C)
-        with torch.no_grad():
-            if not bool(torch.isfinite(C_new).all()):
-                if on_nonfinite == "stop":
-                    diverged = True
-                    break
-                raise FloatingPointError(
-                    f"method={method!r} produced non-finite centres at iteration "
-                    f"{len(changed) + 1} (lr={lr!r} is far too large: the run diverged)"
-                )
-            new_labels, inertia = _record(Xt, C_new)
-            n_changed = int((new_labels != labels).sum())
-            residual = _residual(Xt, C_new, new_labels)
-        centers.append(C_new)
-        losses.append(inertia)
-        changed.append(n_changed)
-        times.append(time.perf_counter() - start)
-        C, labels = C_new, new_labels
-        if n_changed == 0 and (method in _FIXED_POINT or residual <= abs_tol):
-            converged = True
-            break
-    hist_n = torch.tensor(changed, dtype=torch.int64)
-    return TimedHistory(
-        method=method,
-        centers=to_output(torch.stack(centers), np_out),
-        loss=to_output(torch.stack(losses), np_out),  # type: ignore[arg-type]
-        n_changed=hist_n.numpy() if np_out else hist_n,
-        labels=to_output(labels, np_out),
-        n_iter=len(changed),
-        converged=converged,
-        lr=lr,
-        times=np.asarray(times),
-        diverged=diverged,
-    )
 
 
 def fit_timed(
@@ -218,7 +106,7 @@ def fit_timed(
     max_iter: int = 300,
     tol: float = 1e-4,
     on_nonfinite: Literal["raise", "stop"] = "raise",
-) -> TimedHistory:
+) -> History:
     r""":func:`argmin_kmeans.fit` with a wall-clock time at every iteration.
 
     Parameters
@@ -234,28 +122,26 @@ def fit_timed(
 
     Returns
     -------
-    TimedHistory
-        The same trajectory as ``fit(X, init, method, lr, max_iter, tol)`` (tested to
-        rounding), plus ``times``. Built from the public one-step functions (:data:`STEPS`),
-        so each iteration costs two E-steps, like :func:`fit_torch_optim`'s.
+    History
+        The trajectory of ``fit(X, init, method, lr, max_iter, tol)``, with ``times``: each
+        iteration is one E-step and one update, as in :func:`fit_torch_optim`.
     """
-    if method not in STEPS:
-        raise ValueError(f"unknown method {method!r}; choose one of {sorted(STEPS)}")
+    method = check_choice(method, "method", STEPS)
+    check_choice(on_nonfinite, "on_nonfinite", ("raise", "stop"))
+    if on_nonfinite == "raise":
+        return fit(X, init, method, lr=lr, max_iter=max_iter, tol=tol)
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    tol = check_real(tol, "tol", low=0.0)
     Xt, C, np_out = check_pair(X, init)
-    if method == "gd":
-        if lr is None:
-            raise ValueError("method='gd' needs a step size: pass lr=... (e.g. 1 / (2 * n_samples))")
-        eta = check_lr(lr, C.shape[0], C)
-    else:
-        eta = None
-    step = STEPS[method]
-
-    def update(C: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():
-            return step(Xt, C, eta)
-
-    return _run(Xt, C, update, method=method, lr=lr, max_iter=max_iter, tol=tol,
-                np_out=np_out, on_nonfinite=on_nonfinite)
+    eta = None if method != "gd" or lr is None else check_lr(lr, C.shape[0], C)
+    if method == "gd" and eta is None:
+        raise ValueError("method='gd' needs a step size: pass lr=... (e.g. 1 / (2 * n_samples))")
+    rule = METHODS[method]
+    return run(
+        Xt, C, lambda C, s, t: rule(Xt, C, s, eta), method=method, max_iter=max_iter, lr=lr,
+        tol=tol * tol_scale(Xt), fixed_point=method in LABEL_FIXED_POINT,
+        on_nonfinite=on_nonfinite, numpy_out=np_out,
+    )
 
 
 def fit_torch_optim(
@@ -268,13 +154,13 @@ def fit_torch_optim(
     momentum: float = 0.9,
     betas: tuple[float, float] = (0.9, 0.999),
     on_nonfinite: Literal["raise", "stop"] = "raise",
-) -> TimedHistory:
-    r"""Minimise :func:`argmin_kmeans.kmeans_loss` with ``torch.optim``, recording every iteration.
+) -> History:
+    r"""Minimise the k-means loss with ``torch.optim``, recording every iteration.
 
-    Every iteration is ``opt.zero_grad(); kmeans_loss(X, c).backward(); opt.step()`` on one
-    parameter ``c`` of shape ``(n_clusters, n_features)`` (autograd's gradient is the
-    argmin-constant :math:`2(n_k c_k - S_k)`), followed by the same bookkeeping E-step as
-    :func:`fit_timed`.
+    Every iteration is ``opt.zero_grad(); loss.backward(); opt.step()`` on one parameter ``c``
+    of shape ``(n_clusters, n_features)``, where ``loss = ((X - c[labels]) ** 2).sum()`` is
+    :func:`argmin_kmeans.kmeans_loss` with the labels of the run's E-step (autograd's gradient
+    is the argmin-constant :math:`2(n_k c_k - S_k)`).
 
     Parameters
     ----------
@@ -287,9 +173,7 @@ def fit_torch_optim(
         SGD it multiplies the gradient, like ``fit(..., "gd", lr=...)``.
     max_iter : int
     tol : float
-        Stopping rule of gradient descent in :func:`argmin_kmeans.fit`: stop when no label
-        changed and the centres are within ``tol`` (squared distance, times the mean
-        per-feature variance of ``X``) of their cluster means.
+        The stopping rule of gradient descent in :func:`argmin_kmeans.fit`.
     momentum : float
         In ``[0, 1)``, SGD only.
     betas : (float, float)
@@ -299,32 +183,37 @@ def fit_torch_optim(
 
     Returns
     -------
-    TimedHistory
-        ``method`` is ``"adam"`` or ``"sgd-momentum"``. The E-step runs twice per iteration
-        (inside ``kmeans_loss`` for autograd, and for the record), as in :func:`fit_timed`.
+    History
+        ``method`` is ``"adam"`` or ``"sgd-momentum"``, with ``times``.
     """
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {list(OPTIMIZERS)}")
-    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1), got momentum={momentum!r}")
+    optimizer = check_choice(optimizer, "optimizer", OPTIMIZERS)
+    momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+    check_choice(on_nonfinite, "on_nonfinite", ("raise", "stop"))
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    tol = check_real(tol, "tol", low=0.0)
     Xt, C, np_out = check_pair(X, init)
-    if not isinstance(lr, (int, float)) or isinstance(lr, bool):
-        raise TypeError(f"lr must be one positive float for torch.optim, got {type(lr).__name__}")
-    check_lr(lr, C.shape[0], C)
+    if isinstance(lr, (np.ndarray, torch.Tensor)) and lr.ndim > 0:
+        raise TypeError(f"lr must be one positive float for torch.optim, got shape {tuple(lr.shape)}")
+    eta = check_lr(lr, C.shape[0], C)
     param = C.detach().clone().requires_grad_(True)
     if optimizer == "adam":
-        opt: torch.optim.Optimizer = torch.optim.Adam([param], lr=float(lr), betas=betas)
+        opt: torch.optim.Optimizer = torch.optim.Adam([param], lr=float(eta), betas=betas)
     else:
-        opt = torch.optim.SGD([param], lr=float(lr), momentum=float(momentum))
+        opt = torch.optim.SGD([param], lr=float(eta), momentum=momentum)
 
-    def update(C: torch.Tensor) -> torch.Tensor:
-        opt.zero_grad()
-        kmeans_loss(Xt, param).backward()
-        opt.step()
+    def update(C: torch.Tensor, s: Stats | None, t: int) -> torch.Tensor:
+        assert s is not None
+        with torch.enable_grad():
+            opt.zero_grad()
+            diff = Xt - param[s.labels]  # kmeans_loss's definition, labels from the E-step
+            (diff * diff).sum().backward()
+            opt.step()
         return param.detach().clone()
 
-    return _run(Xt, C, update, method=optimizer, lr=lr, max_iter=max_iter, tol=tol,
-                np_out=np_out, on_nonfinite=on_nonfinite)
+    return run(
+        Xt, C, update, method=optimizer, max_iter=max_iter, lr=lr, tol=tol * tol_scale(Xt),
+        on_nonfinite=on_nonfinite, numpy_out=np_out,
+    )
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -346,7 +235,7 @@ class ComparisonRecord:
     diverged : bool
     time_s : float
         Wall-clock seconds of the updates (machine dependent; compare ratios only).
-    history : TimedHistory
+    history : History
     basin_loss : float
         The loss of the Lloyd fixed point reached from the run's final centres: which local
         minimum the run ended next to (equal to ``final_loss`` for a converged Lloyd run).
@@ -360,7 +249,7 @@ class ComparisonRecord:
     converged: bool
     diverged: bool
     time_s: float
-    history: TimedHistory
+    history: History
     basin_loss: float = float("nan")
 
     @property
@@ -854,12 +743,12 @@ TRAJ_LRS = {"creep": 0.01, "zig-zag": 0.12}
 
 def trajectories_1d(start: tuple[float, float] = TRAJ_START,
                     lrs: Mapping[str, float] | None = None,
-                    max_iter: int = 60) -> dict[str, KMeansHistory]:
+                    max_iter: int = 60) -> dict[str, History]:
     """Gradient descent at each of ``lrs`` and Newton on lesson 03's 1-D data, from ``start``.
 
     Returns
     -------
-    dict from a label to the :class:`~argmin_kmeans.KMeansHistory` (centres of shape
+    dict from a label to the :class:`~argmin_kmeans.History` (centres of shape
     ``(n_steps, 2, 1)``); labels are ``"GD lr=..."`` and ``"Newton"``.
     """
     from .landscape import example_data_1d
@@ -878,7 +767,7 @@ REGIME_LRS = {"creep": 1 / 1200, "zig-zag": 1 / 400, "diverge": 1 / 267}
 
 
 def regime_runs(max_iter: int = 12, offset: float = 1.0) -> tuple[np.ndarray, np.ndarray,
-                                                                    dict[str, KMeansHistory]]:
+                                                                    dict[str, History]]:
     """Gradient descent on :func:`make_blobs` from the blob means shifted by ``offset``.
 
     Returns
@@ -886,7 +775,7 @@ def regime_runs(max_iter: int = 12, offset: float = 1.0) -> tuple[np.ndarray, np
     X : ndarray, shape (600, 2)
     counts : ndarray, shape (4,)
         Cluster sizes at the init.
-    runs : dict from regime name to KMeansHistory, for the step sizes :data:`REGIME_LRS`.
+    runs : dict from regime name to History, for the step sizes :data:`REGIME_LRS`.
     """
     X = make_blobs()
     sizes = np.array([40, 80, 160, 320])

@@ -17,30 +17,40 @@ because there the labels do not change under a small move of the centres: the ar
 differentiated, it is a constant. A Newton step :math:`c_k - (2 n_k)^{-1} 2(n_k c_k - S_k)
 = S_k / n_k` lands on the cluster mean, which is Lloyd's M-step (Bottou & Bengio, 1995).
 
+How this module is laid out
+---------------------------
+1. :func:`kmeans_loss` and :func:`assign` start with the readable definition.
+2. :class:`Stats` and :func:`estep`: one E-step (labels, counts, sums, inertia) on validated
+   tensors, by the chunked kernel (:mod:`argmin_kmeans._kernel`), never the
+   ``(n_clusters, n_samples, n_features)`` difference tensor.
+3. Each update rule written once, on statistics: :func:`gradient`, :func:`gd_update`,
+   :func:`newton_update`, :func:`means_update` (and :func:`relocate_empty`). The stochastic
+   methods, :func:`~argmin_kmeans.engine.fit` and the lessons call these.
+4. The public one-step functions: validate, one E-step, one rule.
+
+Numerics
+--------
+The statistics are kept relative to a reference point :math:`m` (the centres' mean): the sums
+are :math:`S'_k = \sum_{i\in C_k}(x_i - m)`, and the rules use
+:math:`n_k c_k - S_k = n_k (c_k - m) - S'_k`, which does not cancel when the data sit far from
+the origin (see :mod:`argmin_kmeans._kernel`).
+
 Empty clusters
 --------------
 A centre that owns no point has :math:`n_k = 0`: its gradient is zero and its Hessian block is
 singular. The policy everywhere in this package (``empty="keep"``) is to **leave such a centre
 where it is**. ``lloyd_step(..., empty="relocate")`` instead reproduces scikit-learn's
 relocation (see :func:`lloyd_step`).
-
-Memory
-------
-Distances are never formed from the ``(n_clusters, n_samples, n_features)`` difference tensor.
-They come from :math:`\lVert x\rVert^2 - 2 x\cdot c + \lVert c\rVert^2` (one matmul) over
-chunks of rows, so the extra memory is a few ``chunk_rows * max(n_clusters, n_features)``
-blocks per thread (2 MiB each in float32 by default) whatever ``n_samples`` is. Tiny negative values from cancellation are clamped to 0.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
-import numpy as np
 import torch
 
 from . import _kernel
-from ._validation import ArrayLike, check_finite, check_lr, check_pair, to_output
+from ._validation import ArrayLike, check_choice, check_finite, check_lr, check_pair, to_output
 
 __all__ = [
     "sq_distances",
@@ -51,86 +61,149 @@ __all__ = [
     "gd_step",
     "lloyd_step",
     "newton_step",
-    "CHUNK_ELEMENTS",
+    "Stats",
+    "estep",
+    "stats_for_labels",
+    "gradient",
+    "gd_update",
+    "newton_update",
+    "means_update",
+    "relocate_empty",
 ]
 
-#: About this many numbers per ``(rows, max(n_clusters, n_features))`` chunk block
-#: (2**19 float32 numbers are 2 MiB: a chunk stays in cache).
-CHUNK_ELEMENTS = _kernel.CHUNK_ELEMENTS
-
 Empty = Literal["keep", "relocate"]
+LR = float | torch.Tensor
 
 
-def _chunk_rows(n: int, k: int, d: int) -> int:
-    # rows per chunk: a (rows, max(k, d)) block of about CHUNK_ELEMENTS numbers
-    return _kernel.chunk_rows(n, k, d, CHUNK_ELEMENTS)
+# --------------------------------------------------------------------------- the E-step
 
 
-def _pass(
+class Stats(NamedTuple):
+    r"""One E-step's statistics of ``X`` under ``centers`` (validated tensors, no autograd).
+
+    Attributes
+    ----------
+    labels : int64, shape (n_samples,)
+    counts : int64, shape (n_clusters,) — :math:`n_k`
+    sums : shape (n_clusters, n_features) — :math:`S'_k = \sum_{i\in C_k}(x_i - m)`
+    shift : shape (n_features,) — the reference point :math:`m`
+    inertia : 0-d, or None when not asked for
+    """
+
+    labels: torch.Tensor
+    counts: torch.Tensor
+    sums: torch.Tensor
+    shift: torch.Tensor
+    inertia: torch.Tensor | None
+
+    def raw_sums(self) -> torch.Tensor:
+        """:math:`S_k = S'_k + n_k m` (rounded once; for display and for callers that need it)."""
+        return self.sums + self.counts.to(self.sums.dtype)[:, None] * self.shift
+
+
+def _overflow(what: str, X: torch.Tensor) -> ValueError:
+    return ValueError(
+        f"{what} overflows {X.dtype} although X and the centres are finite: the data are too "
+        f"large for this precision; rescale, e.g. divide X and the centres by X.abs().max() "
+        f"(labels do not change with the scale), or use float64"
+    )
+
+
+def estep(
     X: torch.Tensor,
     C: torch.Tensor,
     *,
-    with_stats: bool = False,
-    with_inertia: bool = False,
+    with_inertia: bool = True,
     check_X: bool = False,
-) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
-    """One chunked pass over ``X``: labels, and optionally counts/sums and the inertia.
+    chunk_elements: int = _kernel.CHUNK_ELEMENTS,
+    threads: int | None = None,
+) -> Stats:
+    """Labels, counts, shifted sums (and the inertia) in one chunked pass.
 
-    ``check_X=True`` finishes the validation of ``X`` (NaN/inf) chunk by chunk inside the pass,
-    for public entry points that called ``check_pair(..., finite_X=False)``.
-
-    Validated tensors, no autograd. The distances, the argmin and the chunk's M-step sums are
-    computed chunk by chunk while the chunk is in cache (:mod:`argmin_kmeans._kernel`). The
-    inertia is summed from the *direct* differences ``x_i - c_{label_i}``, so its value does not
-    suffer the cancellation of the expanded formula.
-
-    Returns
-    -------
-    labels : int64 (n,); counts : (k,) X's dtype; sums : (k, d); inertia : 0-d
+    ``X`` ``(n, d)`` and ``C`` ``(k, d)``: validated, same dtype/device, ``C`` finite.
+    ``check_X=True`` finishes the NaN/inf validation of ``X`` inside the pass (for public
+    entry points that called ``check_pair(..., finite_X=False)``): a non-finite score means
+    a NaN/inf in ``X``, named by :func:`~argmin_kmeans._validation.check_finite`, or else an
+    overflow, reported as such. An inertia out of the dtype's range is an error too.
+    ``chunk_elements`` and ``threads`` go to :func:`argmin_kmeans._kernel.fused_pass`.
     """
     with torch.no_grad():
-        saved = _kernel.CHUNK_ELEMENTS
-        _kernel.CHUNK_ELEMENTS = CHUNK_ELEMENTS  # tests shrink the chunks through core
-        try:
-            labels, counts, sums, inertia, finite = _kernel.fused_pass(
-                X, C, with_sums=with_stats, with_inertia=with_inertia, check_finite=check_X
-            )
-        finally:
-            _kernel.CHUNK_ELEMENTS = saved
-        if not finite:
-            check_finite(X, "X")  # raises, naming the first NaN/inf (or: only an overflow)
-        if counts is not None:
-            counts = counts.to(X.dtype)
-    return labels, counts, sums, inertia
+        r = _kernel.fused_pass(
+            X, C.detach(), with_sums=True, with_inertia=with_inertia,
+            chunk_elements=chunk_elements, threads=threads,
+        )
+        if not r.finite:
+            if check_X:
+                check_finite(X, "X")  # raises, naming the first NaN/inf
+            raise _overflow("a squared distance", X)
+        if r.inertia is not None and not bool(torch.isfinite(r.inertia)):
+            raise _overflow("the inertia", X)
+    assert r.counts is not None and r.sums is not None
+    return Stats(r.labels, r.counts, r.sums, r.shift, r.inertia)
 
 
-def _assign(
-    X: torch.Tensor, C: torch.Tensor, *, with_inertia: bool = False, check_X: bool = False
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Labels (and optionally the inertia) for validated tensors; no autograd."""
-    labels, _, _, inertia = _pass(X, C, with_inertia=with_inertia, check_X=check_X)
-    return labels, inertia
+def stats_for_labels(X: torch.Tensor, C: torch.Tensor, labels: torch.Tensor) -> Stats:
+    """The statistics of a *given* labelling (no E-step), shifted by the centres' mean."""
+    m = C.detach().mean(dim=0)
+    k = C.shape[0]
+    sums = torch.zeros_like(C, dtype=X.dtype).index_add_(0, labels, X - m)
+    return Stats(labels, torch.bincount(labels, minlength=k), sums, m, None)
 
 
-def sq_distances(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
-    r"""All squared distances :math:`\lVert x_i - c_k\rVert^2` as an ``(n_samples, n_clusters)`` array.
+# --------------------------------------------------------------------------- the update rules
 
-    Computed as :math:`\lVert x\rVert^2 - 2x\cdot c + \lVert c\rVert^2` (one matmul) and clamped
-    at 0: cancellation can make a true distance of 0 come out as a tiny negative number. The
-    output itself has ``n_samples * n_clusters`` entries; the algorithms never need it whole
-    (they work chunk by chunk), it is here for lessons and plots.
-    """
-    Xt, Ct, np_out = check_pair(X, centers)
-    with torch.no_grad():
-        C = Ct.detach()
-        x_sq = (Xt * Xt).sum(dim=1, keepdim=True)  # (n, 1)
-        D = torch.addmm((C * C).sum(dim=1), Xt, C.t(), beta=1.0, alpha=-2.0).add_(x_sq)
-        D.clamp_(min=0.0)
-    return to_output(D, np_out)
+
+def gradient(C: torch.Tensor, s: Stats) -> torch.Tensor:
+    r"""The argmin-constant gradient :math:`2(n_k c_k - S_k) = 2(n_k (c_k - m) - S'_k)`, (k, d)."""
+    n = s.counts.to(C.dtype)[:, None]
+    return 2.0 * (n * (C - s.shift) - s.sums)
+
+
+def gd_update(C: torch.Tensor, s: Stats, lr: LR) -> torch.Tensor:
+    r"""Gradient descent :math:`c_k - \eta_k\, 2(n_k c_k - S_k)`; ``lr`` a float or ``(k,)``."""
+    eta = lr[:, None] if isinstance(lr, torch.Tensor) else lr
+    return C - eta * gradient(C, s)
+
+
+def newton_update(C: torch.Tensor, s: Stats) -> torch.Tensor:
+    r"""Newton :math:`c - H^{-1} g` with :math:`H = \mathrm{diag}(2 n_k I)`; an empty cluster's
+    block is singular and its gradient 0: it keeps its centre."""
+    h = 2.0 * s.counts.to(C.dtype)[:, None]  # Hessian block 2 n_k I
+    return torch.where(h > 0, C - gradient(C, s) / h.clamp(min=1.0), C)
+
+
+def means_update(C: torch.Tensor, s: Stats) -> torch.Tensor:
+    r"""Lloyd's M-step :math:`S_k / n_k = m + S'_k / n_k`; an empty cluster keeps its centre."""
+    n = s.counts.to(C.dtype)[:, None]
+    return torch.where(n > 0, s.shift + s.sums / n.clamp(min=1.0), C)
+
+
+def relocate_empty(X: torch.Tensor, C_old: torch.Tensor, s: Stats) -> Stats:
+    """scikit-learn's empty-cluster policy: each empty cluster takes the sample farthest from
+    its (old) centre, in decreasing order of distance; that sample leaves its cluster."""
+    empty = (s.counts == 0).nonzero().flatten()
+    if empty.numel() == 0:
+        return s
+    counts, sums = s.counts.clone(), s.sums.clone()
+    diff = X - C_old[s.labels]
+    far = torch.topk((diff * diff).sum(dim=1), int(empty.numel()), sorted=True).indices
+    for new_k, i in zip(empty.tolist(), far.tolist()):
+        old_k = int(s.labels[i])
+        sums[old_k] -= X[i] - s.shift
+        counts[old_k] -= 1
+        sums[new_k] = X[i] - s.shift
+        counts[new_k] = 1
+    return s._replace(counts=counts, sums=sums)
+
+
+# --------------------------------------------------------------------------- public functions
 
 
 def assign(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     r"""E-step: the index of the nearest centre for every sample.
+
+    The definition is ``torch.cdist(X, centers).argmin(dim=1)``; this computes the same thing
+    in bounded memory, translation-invariantly (see Notes).
 
     Parameters
     ----------
@@ -140,20 +213,27 @@ def assign(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     Returns
     -------
     labels : int64, shape (n_samples,)
-        :math:`\arg\min_k \lVert x_i - c_k \rVert^2`; ties go to the lowest index, as with
-        ``torch.argmin`` and scikit-learn.
+        :math:`\arg\min_k \lVert x_i - c_k \rVert^2`.
 
     Notes
     -----
-    Computed without gradient: an index has no derivative (lesson 01).
+    Computed without gradient: an index has no derivative (lesson 01). Distances are compared
+    after subtracting the centres' mean from samples and centres, so data far from the origin
+    get the labels of centred data. Equal shifted scores go to the lowest index; exact ties of
+    the direct distances therefore go to the lowest index whenever the shifted values are
+    exact, and near-ties within the rounding of the inputs may go either way.
     """
     Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
-    labels, _ = _assign(Xt, Ct.detach(), check_X=True)
-    return to_output(labels, np_out)
+    return to_output(estep(Xt, Ct, with_inertia=False, check_X=True).labels, np_out)
 
 
 def kmeans_loss(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     r"""The k-means loss (inertia) :math:`\sum_i \min_k \lVert x_i - c_k\rVert^2`.
+
+    The definition, and what autograd differentiates::
+
+        labels = assign(X, centers)                  # integers: a constant for autograd
+        loss = ((X - centers[labels]) ** 2).sum()    # gradient 2(n_k c_k - S_k)
 
     Parameters
     ----------
@@ -163,35 +243,47 @@ def kmeans_loss(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
 
     Returns
     -------
-    loss : 0-d tensor (or NumPy scalar array for NumPy inputs)
+    loss : 0-d tensor (or NumPy 0-d array for NumPy inputs)
 
     Notes
     -----
-    With gradients on, this is literally ``((X - centers[labels]) ** 2).sum()`` with ``labels``
-    from :func:`assign` — an integer tensor that autograd treats as a constant. So autograd's
-    gradient is the argmin-constant gradient :math:`2(n_k c_k - S_k)` of
-    :func:`loss_gradient`. That path stores an ``(n_samples, n_features)`` difference for the
-    backward pass (the size of ``X``; never ``(n_clusters, n_samples, n_features)``). Without
-    gradients the sum runs in bounded-memory chunks.
+    With gradients on, the definition above runs as written, so autograd's gradient is the
+    argmin-constant gradient of :func:`loss_gradient`; it stores an ``(n_samples,
+    n_features)`` difference for the backward pass (never ``(n_clusters, n_samples,
+    n_features)``). Without gradients the sum of the same direct differences runs in
+    bounded-memory chunks (the fast path).
     """
     Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
     if Ct.requires_grad and torch.is_grad_enabled():
-        labels, _ = _assign(Xt, Ct.detach(), check_X=True)
+        labels = estep(Xt, Ct, with_inertia=False, check_X=True).labels
         diff = Xt - Ct[labels]  # gather with constant indices: gradient flows to c_{label_i}
-        return (diff * diff).sum()
-    _, inertia = _assign(Xt, Ct, with_inertia=True, check_X=True)
+        loss = (diff * diff).sum()
+        if not bool(torch.isfinite(loss.detach())):
+            raise _overflow("the inertia", Xt)
+        return loss
+    inertia = estep(Xt, Ct, check_X=True).inertia
     assert inertia is not None
     return to_output(inertia, np_out)
 
 
-def _stats(
-    X: torch.Tensor, labels: torch.Tensor, k: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-cluster counts ``(k,)`` and sums ``(k, d)`` in X's dtype."""
-    sums = torch.zeros((k, X.shape[1]), dtype=X.dtype, device=X.device)
-    sums.index_add_(0, labels, X)
-    counts = torch.bincount(labels, minlength=k).to(X.dtype)
-    return counts, sums
+def sq_distances(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
+    r"""All squared distances :math:`\lVert x_i - c_k\rVert^2` as an ``(n_samples, n_clusters)`` array.
+
+    Computed as :math:`\lVert x'\rVert^2 - 2x'\cdot c' + \lVert c'\rVert^2` on values shifted by
+    the centres' mean (:math:`x' = x - m`, :math:`c' = c - m`; translation-invariant) and
+    clamped at 0. The output has ``n_samples * n_clusters`` entries; the algorithms never need
+    it whole (they work chunk by chunk), it is here for lessons and plots.
+    """
+    Xt, Ct, np_out = check_pair(X, centers)
+    with torch.no_grad():
+        C = Ct.detach()
+        m = C.mean(dim=0)
+        Xs, Cs = Xt - m, C - m
+        D = torch.addmm((Cs * Cs).sum(dim=1), Xs, Cs.t(), beta=1.0, alpha=-2.0)
+        D.add_((Xs * Xs).sum(dim=1, keepdim=True)).clamp_(min=0.0)
+        if not bool(torch.isfinite(D).all()):
+            raise _overflow("a squared distance", Xt)
+    return to_output(D, np_out)
 
 
 def cluster_stats(X: ArrayLike, centers: ArrayLike) -> tuple[ArrayLike, ArrayLike, ArrayLike]:
@@ -200,19 +292,17 @@ def cluster_stats(X: ArrayLike, centers: ArrayLike) -> tuple[ArrayLike, ArrayLik
     Returns
     -------
     labels : int64, shape (n_samples,)
-    counts : shape (n_clusters,), X's dtype
+    counts : int64, shape (n_clusters,)
     sums : shape (n_clusters, n_features), X's dtype
+        Accumulated relative to the centres' mean and shifted back once (one rounding).
     """
     Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
-    labels, counts, sums, _ = _pass(Xt, Ct.detach(), with_stats=True, check_X=True)
-    return tuple(to_output(t, np_out) for t in (labels, counts, sums))  # type: ignore[return-value]
-
-
-def _gradient(
-    X: torch.Tensor, C: torch.Tensor, check_X: bool = False
-) -> tuple[torch.Tensor, torch.Tensor]:
-    _, counts, sums, _ = _pass(X, C, with_stats=True, check_X=check_X)
-    return 2.0 * (counts[:, None] * C - sums), counts
+    s = estep(Xt, Ct, with_inertia=False, check_X=True)
+    return (
+        to_output(s.labels, np_out),
+        to_output(s.counts, np_out),
+        to_output(s.raw_sums(), np_out),
+    )
 
 
 def loss_gradient(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
@@ -230,9 +320,8 @@ def loss_gradient(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
         empty clusters are exactly zero.
     """
     Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
-    with torch.no_grad():
-        g, _ = _gradient(Xt, Ct.detach(), check_X=True)
-    return to_output(g, np_out)
+    C = Ct.detach()
+    return to_output(gradient(C, estep(Xt, C, with_inertia=False, check_X=True)), np_out)
 
 
 def gd_step(X: ArrayLike, centers: ArrayLike, lr: float | ArrayLike) -> ArrayLike:
@@ -243,7 +332,8 @@ def gd_step(X: ArrayLike, centers: ArrayLike, lr: float | ArrayLike) -> ArrayLik
     X : tensor or ndarray, shape (n_samples, n_features)
     centers : tensor or ndarray, shape (n_clusters, n_features)
     lr : float or array of shape (n_clusters,)
-        One global step size :math:`\eta`, or one per centre :math:`\eta_k`; positive, finite.
+        One global step size :math:`\eta`, or one per centre :math:`\eta_k`; positive, finite
+        (a Python, NumPy or 0-d tensor number).
 
     Returns
     -------
@@ -257,58 +347,10 @@ def gd_step(X: ArrayLike, centers: ArrayLike, lr: float | ArrayLike) -> ArrayLik
     """
     Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
     eta = check_lr(lr, Ct.shape[0], Ct)
+    C = Ct.detach()
     with torch.no_grad():
-        C = Ct.detach()
-        g, _ = _gradient(Xt, C, check_X=True)
-        step = g * (eta[:, None] if isinstance(eta, torch.Tensor) else eta)
-        out = C - step
+        out = gd_update(C, estep(Xt, C, with_inertia=False, check_X=True), eta)
     return to_output(out, np_out)
-
-
-def _relocate_empty(
-    X: torch.Tensor,
-    C_old: torch.Tensor,
-    labels: torch.Tensor,
-    counts: torch.Tensor,
-    sums: torch.Tensor,
-) -> None:
-    """scikit-learn's policy, in place on ``counts``/``sums``: each empty cluster takes the
-    sample farthest from its (old) centre, in decreasing order of distance; that sample leaves
-    its cluster's sum and count."""
-    empty = (counts == 0).nonzero().flatten()
-    if empty.numel() == 0:
-        return
-    diff = X - C_old[labels]
-    dist = (diff * diff).sum(dim=1)
-    far = torch.topk(dist, int(empty.numel()), sorted=True).indices
-    for new_k, i in zip(empty.tolist(), far.tolist()):
-        old_k = int(labels[i])
-        sums[old_k] -= X[i]
-        counts[old_k] -= 1
-        sums[new_k] = X[i]
-        counts[new_k] = 1
-
-
-def _lloyd(
-    X: torch.Tensor, C: torch.Tensor, labels: torch.Tensor, empty: Empty = "keep"
-) -> torch.Tensor:
-    counts, sums = _stats(X, labels, C.shape[0])
-    return _means(X, C, labels, counts, sums, empty)
-
-
-def _means(
-    X: torch.Tensor,
-    C: torch.Tensor,
-    labels: torch.Tensor,
-    counts: torch.Tensor,
-    sums: torch.Tensor,
-    empty: Empty = "keep",
-) -> torch.Tensor:
-    if empty == "relocate":
-        _relocate_empty(X, C, labels, counts, sums)
-    nonempty = counts > 0
-    # S_k / n_k where n_k > 0; an empty centre stays put
-    return torch.where(nonempty[:, None], sums / counts.clamp(min=1)[:, None], C)
 
 
 def lloyd_step(X: ArrayLike, centers: ArrayLike, *, empty: Empty = "keep") -> ArrayLike:
@@ -328,26 +370,15 @@ def lloyd_step(X: ArrayLike, centers: ArrayLike, *, empty: Empty = "keep") -> Ar
     new_centers : shape (n_clusters, n_features)
         :math:`c_k \leftarrow S_k / n_k`.
     """
-    if empty not in ("keep", "relocate"):
-        raise ValueError(f"empty must be 'keep' or 'relocate', got {empty!r}")
+    check_choice(empty, "empty", ("keep", "relocate"))
     Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
+    C = Ct.detach()
     with torch.no_grad():
-        C = Ct.detach()
-        labels, counts, sums, _ = _pass(Xt, C, with_stats=True, check_X=True)
-        out = _means(Xt, C, labels, counts, sums, empty)  # type: ignore[arg-type]
+        s = estep(Xt, C, with_inertia=False, check_X=True)
+        if empty == "relocate":
+            s = relocate_empty(Xt, C, s)
+        out = means_update(C, s)
     return to_output(out, np_out)
-
-
-def _newton(X: torch.Tensor, C: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    counts, sums = _stats(X, labels, C.shape[0])
-    return _newton_from_stats(C, counts, sums)
-
-
-def _newton_from_stats(C: torch.Tensor, counts: torch.Tensor, sums: torch.Tensor) -> torch.Tensor:
-    g = 2.0 * (counts[:, None] * C - sums)
-    h = 2.0 * counts  # Hessian block 2 n_k I
-    # H^{-1} g on non-empty blocks; an empty block is singular and its gradient is 0
-    return torch.where((counts > 0)[:, None], C - g / h.clamp(min=1)[:, None], C)
 
 
 def newton_step(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
@@ -370,9 +401,7 @@ def newton_step(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     rounding, not bit for bit. Empty clusters keep their centre.
     """
     Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
+    C = Ct.detach()
     with torch.no_grad():
-        C = Ct.detach()
-        _, counts, sums, _ = _pass(Xt, C, with_stats=True, check_X=True)
-        out = _newton_from_stats(C, counts, sums)  # type: ignore[arg-type]
+        out = newton_update(C, estep(Xt, C, with_inertia=False, check_X=True))
     return to_output(out, np_out)
-

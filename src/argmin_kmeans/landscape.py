@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from ._validation import ArrayLike, as_tensor, check_pair
-from .core import _assign, _stats, kmeans_loss, lloyd_step
+from .core import estep, gradient, kmeans_loss, lloyd_step, means_update
 
 __all__ = [
     "example_data_1d",
@@ -550,7 +550,7 @@ def voronoi_grid(
     ys = np.linspace(*ylim, resolution)
     gx, gy = np.meshgrid(xs, ys)
     P = np.stack([gx.ravel(), gy.ravel()], axis=1)
-    labels, _ = _assign(torch.from_numpy(P), torch.from_numpy(C))
+    labels = estep(torch.from_numpy(P), torch.from_numpy(C), with_inertia=False).labels
     return xs, ys, labels.numpy().reshape(resolution, resolution)
 
 
@@ -582,17 +582,14 @@ def snapshot(X: ArrayLike, centers: ArrayLike) -> Snapshot:
     """Labels, loss, gradient and Newton/Lloyd targets of ``centers``, in float64."""
     Xt, Ct, _ = check_pair(X, centers)
     Xd, Cd = Xt.detach().cpu().double(), Ct.detach().cpu().double()
-    labels, inertia = _assign(Xd, Cd, with_inertia=True)
-    counts, sums = _stats(Xd, labels, Cd.shape[0])
-    grad = 2.0 * (counts[:, None] * Cd - sums)
-    targets = torch.where((counts > 0)[:, None], sums / counts.clamp(min=1)[:, None], Cd)
+    s = estep(Xd, Cd)
     return Snapshot(
         centers=Cd.numpy(),
-        labels=labels.numpy(),
-        counts=counts.numpy(),
-        loss=float(inertia),
-        gradient=grad.numpy(),
-        targets=targets.numpy(),
+        labels=s.labels.numpy(),
+        counts=s.counts.double().numpy(),
+        loss=float(s.inertia),  # type: ignore[arg-type]
+        gradient=gradient(Cd, s).numpy(),
+        targets=means_update(Cd, s).numpy(),
     )
 
 
@@ -605,7 +602,7 @@ def _others_sq(X: torch.Tensor, C: torch.Tensor, which: int) -> torch.Tensor:
         return torch.full((X.shape[0],), float("inf"), dtype=X.dtype)
     keep = [j for j in range(k) if j != which]
     O = C[keep]
-    lab, _ = _assign(X, O)
+    lab = estep(X, O, with_inertia=False).labels
     d = X - O[lab]
     return (d * d).sum(1)
 

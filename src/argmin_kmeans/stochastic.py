@@ -56,19 +56,19 @@ sample has been seen ``p`` times (a batch may straddle two passes).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Literal, Sequence
 
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, as_tensor, check_finite, check_int, check_lr, check_pair, to_output
-from .core import _assign, _stats
+from ._validation import ArrayLike, as_tensor, check_int, check_lr, check_pair, to_output
+from .core import estep, gd_update
+from .engine import History, fit, run
 
 __all__ = [
     "STOCHASTIC_METHODS",
-    "StochasticHistory",
+    "History",
     "batch_indices",
     "log_spaced_steps",
     "sgd_step",
@@ -97,28 +97,16 @@ STOCHASTIC_METHODS: dict[str, str] = {
 
 
 def _check_batch(X: object, centers: object) -> tuple[torch.Tensor, torch.Tensor, bool]:
-    """:func:`check_pair` without its ``n_clusters <= n_samples`` rule: a batch may be smaller
-    than the number of centres (online k-means takes one sample at a time)."""
-    Xt, Ct = as_tensor(X, "X"), as_tensor(centers, "centers")
-    m = Xt.shape[0] if Xt.ndim == 2 else 0
-    if Ct.ndim != 2 or m == 0 or m >= Ct.shape[0]:
-        return check_pair(X, centers)  # the usual rules, messages and conversions
-    if Xt.shape[1] != Ct.shape[1]:
-        raise ValueError(
-            f"X has n_features={Xt.shape[1]} but centers has n_features={Ct.shape[1]} "
-            f"(shapes {tuple(Xt.shape)} and {tuple(Ct.shape)})"
-        )
-    # every rule of check_pair against the first m centres, then finiteness of all of them
-    Xt, head, numpy_out = check_pair(X, centers[:m])  # type: ignore[index]
-    Ct = Ct.to(head.device)
-    check_finite(Ct, "centers")
-    return Xt, Ct, numpy_out
+    """:func:`check_pair` for a batch, which may hold fewer samples than there are centres."""
+    return check_pair(X, centers, allow_more_clusters=True)
 
 
 def _check_counts(counts: object, k: int, like: torch.Tensor) -> torch.Tensor:
-    """Per-centre counts (weight sums): ``None`` means zeros; else ``(k,)``, finite, >= 0."""
+    """Per-centre counts (weight sums) as float64 on ``like``'s device: ``None`` means zeros;
+    else ``(k,)``, finite, >= 0. float64 counts stay exact up to 2**53 samples (float32 ones
+    stop counting at 2**24 = 16,777,216)."""
     if counts is None:
-        return torch.zeros(k, dtype=like.dtype, device=like.device)
+        return torch.zeros(k, dtype=torch.float64, device=like.device)
     if not isinstance(counts, (np.ndarray, torch.Tensor)):
         raise TypeError(
             f"counts must be None or a ({k},) array of per-centre counts, "
@@ -131,14 +119,12 @@ def _check_counts(counts: object, k: int, like: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"counts must have shape ({k},) (one per centre), got shape {tuple(t.shape)}"
         )
-    t = t.to(device=like.device, dtype=like.dtype)
+    t = t.to(device=like.device, dtype=torch.float64)
     bad = ~torch.isfinite(t) | (t < 0)
     if bool(bad.any()):
         i = int(bad.nonzero()[0, 0])
         raise ValueError(f"counts must be finite and >= 0, got counts[{i}]={t[i].item()!r}")
     return t.clone()
-
-
 
 
 # --------------------------------------------------------------------------- batches
@@ -220,10 +206,7 @@ def sgd_step(X: ArrayLike, centers: ArrayLike, lr: float | ArrayLike) -> ArrayLi
 
 
 def _sgd(X: torch.Tensor, C: torch.Tensor, eta: float | torch.Tensor) -> torch.Tensor:
-    labels, _ = _assign(X, C)
-    m, sums = _stats(X, labels, C.shape[0])
-    g = 2.0 * (m[:, None] * C - sums)
-    return C - g * (eta[:, None] if isinstance(eta, torch.Tensor) else eta)
+    return gd_update(C, estep(X, C, with_inertia=False), eta)
 
 
 def minibatch_step(
@@ -243,7 +226,7 @@ def minibatch_step(
     new_centers : shape (n_clusters, n_features)
         :math:`(n_k c_k + S_k)/(n_k + m_k)` for centres that won :math:`m_k > 0` batch samples
         (labels from ``centers``); the others stay.
-    new_counts : shape (n_clusters,), X's dtype
+    new_counts : float64, shape (n_clusters,)
         :math:`n_k + m_k`.
 
     Notes
@@ -252,7 +235,7 @@ def minibatch_step(
     batch loss with the per-centre rate :math:`1/(2(n_k + m_k))`. Sculley applies it one sample
     at a time, :math:`c_k \mathrel{+}= (x - c_k)/n_k`, with labels fixed at the start of the batch;
     that telescopes to the same running mean. With ``counts`` at zero and the whole data set as
-    the batch it is :func:`argmin_kmeans.lloyd_step` (``empty="keep"``), bit for bit.
+    the batch it is :func:`argmin_kmeans.lloyd_step` (``empty="keep"``), to rounding.
     """
     Xt, Ct, np_out = _check_batch(X, centers)
     n = _check_counts(counts, Ct.shape[0], Ct)
@@ -264,14 +247,12 @@ def minibatch_step(
 def _minibatch(
     X: torch.Tensor, C: torch.Tensor, n: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    labels, _ = _assign(X, C)
-    m, sums = _stats(X, labels, C.shape[0])
-    won = m > 0
-    total = n + m
-    # a centre that won nothing keeps its place (and would divide 0 by 0 when n_k = 0)
-    denom = torch.where(won, total, 1)[:, None]
-    new = torch.where(won[:, None], (n[:, None] * C + sums) / denom, C)
-    return new, total
+    s = estep(X, C, with_inertia=False)
+    total = n + s.counts
+    # gradient descent on the batch loss with the per-centre rate 1/(2(n_k + m_k)); a centre
+    # that won nothing has a zero gradient and stays (the clamp only avoids 1/0)
+    lr = (0.5 / total.clamp(min=1.0)).to(C.dtype)
+    return gd_update(C, s, lr), total
 
 
 def online_step(
@@ -291,7 +272,7 @@ def online_step(
     Returns
     -------
     new_centers : shape (n_clusters, n_features)
-    new_counts : shape (n_clusters,), X's dtype
+    new_counts : float64, shape (n_clusters,)
 
     Notes
     -----
@@ -314,81 +295,17 @@ def online_step(
 def _online(X: torch.Tensor, C: torch.Tensor, n: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     Xn = X.detach().cpu().numpy()
     Cn = C.detach().cpu().numpy().copy()
-    nn = n.detach().cpu().numpy().copy()
-    c_sq = np.einsum("kd,kd->k", Cn, Cn)
+    nn = n.detach().cpu().numpy().astype(np.float64)  # exact counts up to 2**53
     for x in Xn:
-        # ||c||^2 - 2 x.c has the argmin of ||x - c||^2, as in core._assign (ties: lowest index)
-        k = int(np.argmin(c_sq - 2.0 * (Cn @ x)))
+        diff = Cn - x  # direct differences: translation-invariant, exact ties to the lowest index
+        k = int(np.argmin(np.einsum("kd,kd->k", diff, diff)))
         nn[k] += 1
         ck = Cn[k]
-        ck += (x - ck) / nn[k]
-        c_sq[k] = ck @ ck
-    back = dict(device=C.device, dtype=C.dtype)
-    return torch.from_numpy(Cn).to(**back), torch.from_numpy(nn).to(**back)
+        ck += (x - ck) / ck.dtype.type(nn[k])
+    return torch.from_numpy(Cn).to(C.device), torch.from_numpy(nn).to(n.device)
 
 
 # --------------------------------------------------------------------------- the driver
-
-
-@dataclass
-class StochasticHistory:
-    """Checkpoints of one stochastic run (:func:`fit_stochastic`) or one batch run (:func:`race`).
-
-    Attributes
-    ----------
-    method : str
-    centers : shape (n_evals, n_clusters, n_features)
-        The centres at each checkpoint; ``centers[0]`` is the init.
-    loss : shape (n_evals,)
-        The k-means loss (inertia) of ``centers[j]`` on the **full** data set.
-    points_processed : int64, shape (n_evals,)
-        Samples processed before checkpoint ``j`` (``steps * batch_size``).
-    steps : int64, shape (n_evals,)
-        Updates performed before checkpoint ``j``.
-    counts : shape (n_evals, n_clusters) or None
-        The per-centre counts :math:`n_k` at each checkpoint ("online", "minibatch", "sklearn").
-    n_samples, batch_size, seed : int
-    lr : float, array or None
-    update_seconds : float
-        Wall-clock seconds spent in the updates (the loss evaluations excluded). Varies with the
-        machine and its load: for orders of magnitude, not for digits.
-    """
-
-    method: str
-    centers: ArrayLike
-    loss: ArrayLike
-    points_processed: ArrayLike
-    steps: ArrayLike
-    counts: ArrayLike | None
-    n_samples: int
-    batch_size: int
-    seed: int
-    lr: object = field(default=None, repr=False)
-    update_seconds: float = 0.0
-
-    @property
-    def passes(self) -> np.ndarray:
-        """Passes over the data at each checkpoint, ``points_processed / n_samples`` (float64)."""
-        return np.asarray(self.points_processed, dtype=np.float64) / self.n_samples
-
-    @property
-    def final_centers(self) -> ArrayLike:
-        """The centres at the last checkpoint, shape (n_clusters, n_features)."""
-        return self.centers[-1]
-
-    @property
-    def final_loss(self) -> float:
-        """The full-data loss at the last checkpoint."""
-        return float(self.loss[-1])
-
-    def loss_at(self, passes: float) -> float:
-        """The full-data loss at the last checkpoint reached within ``passes`` passes."""
-        ok = np.nonzero(self.passes <= passes + 1e-12)[0]
-        if ok.size == 0:
-            raise ValueError(
-                f"no checkpoint within passes={passes!r}; the first is at {self.passes[0]}"
-            )
-        return float(self.loss[int(ok[-1])])
 
 
 def _eval_steps(eval_every: object, n_steps: int) -> list[int]:
@@ -419,7 +336,7 @@ def fit_stochastic(
     seed: int = 0,
     eval_every: int | Sequence[int] = 10,
     counts: ArrayLike | None = None,
-) -> StochasticHistory:
+) -> History:
     r"""Run a stochastic k-means method on seeded batches; record the full-data loss at checkpoints.
 
     Parameters
@@ -452,7 +369,7 @@ def fit_stochastic(
 
     Returns
     -------
-    StochasticHistory
+    History
         Tensors on X's device in X's dtype (NumPy arrays if ``X`` and ``init`` are NumPy).
     """
     if method not in STOCHASTIC_METHODS:
@@ -487,39 +404,15 @@ def fit_stochastic(
     idx = batch_indices(n, b, t_max, seed=seed).to(Xt.device)
     step = _stepper(method, Xt, C.detach().clone(), eta, counts)
 
-    rec_c, rec_l, rec_n = [], [], []
-    seconds = 0.0
-    with torch.no_grad():
-        for t in range(t_max + 1):
-            if t > 0:
-                tic = time.perf_counter()
-                step(idx[t - 1])
-                seconds += time.perf_counter() - tic
-            if t in evals:
-                Ct, nt = step.state()  # type: ignore[attr-defined]
-                if not bool(torch.isfinite(Ct).all()):
-                    raise FloatingPointError(
-                        f"method={method!r} produced non-finite centres by step {t} "
-                        f"(lr={lr!r} is far too large)"
-                    )
-                _, inertia = _assign(Xt, Ct, with_inertia=True)
-                rec_c.append(Ct.clone())
-                rec_l.append(inertia)
-                rec_n.append(None if nt is None else nt.clone())
-    steps = torch.tensor(evals, dtype=torch.int64)
-    has_counts = rec_n[0] is not None
-    return StochasticHistory(
-        method=method,
-        centers=to_output(torch.stack(rec_c), np_out),
-        loss=to_output(torch.stack(rec_l), np_out),  # type: ignore[arg-type]
-        points_processed=to_output(steps * b, np_out),
-        steps=to_output(steps, np_out),
-        counts=to_output(torch.stack(rec_n), np_out) if has_counts else None,  # type: ignore
-        n_samples=n,
-        batch_size=b,
-        seed=seed,
-        lr=lr,
-        update_seconds=seconds,
+    def update(C: torch.Tensor, s: object, t: int) -> torch.Tensor:
+        step(idx[t - 1])
+        return step.state()[0]
+
+    has_counts = method in ("online", "minibatch", "sklearn")
+    return run(
+        Xt, C, update, method=method, max_iter=t_max, lr=lr, tol=None, record_steps=evals,
+        batch_size=b, counts=(lambda: step.state()[1]) if has_counts else None,
+        numpy_out=np_out,
     )
 
 
@@ -561,7 +454,7 @@ def _stepper(
         def update_adam(i: torch.Tensor) -> None:
             Xb = X[i]
             with torch.enable_grad():
-                labels, _ = _assign(Xb, P.detach())
+                labels = estep(Xb, P.detach(), with_inertia=False).labels
                 diff = Xb - P[labels]  # (batch, d): labels are constants, as in kmeans_loss
                 loss = (diff * diff).sum()
                 opt.zero_grad(set_to_none=True)
@@ -629,25 +522,6 @@ def race_data(
     return X, means
 
 
-def _from_batch_history(hist, n: int, label: str, seconds: float) -> StochasticHistory:
-    steps = np.arange(hist.n_iter + 1, dtype=np.int64)
-    as_np = isinstance(hist.loss, np.ndarray)
-    wrap = (lambda a: a) if as_np else torch.from_numpy
-    return StochasticHistory(
-        method=label,
-        centers=hist.centers,
-        loss=hist.loss,
-        points_processed=wrap(steps * n),
-        steps=wrap(steps),
-        counts=None,
-        n_samples=n,
-        batch_size=n,
-        seed=0,
-        lr=hist.lr,
-        update_seconds=seconds,
-    )
-
-
 def race(
     X: ArrayLike,
     init: ArrayLike,
@@ -660,7 +534,7 @@ def race(
     lr_adam: float = 0.03,
     seed: int = 0,
     n_checkpoints: int = 20,
-) -> dict[str, StochasticHistory]:
+) -> dict[str, History]:
     """Every method on the same data, init and batches, scored by full-data loss per pass.
 
     Parameters
@@ -683,10 +557,8 @@ def race(
     Returns
     -------
     dict
-        Display label -> :class:`StochasticHistory`, in plotting order.
+        Display label -> :class:`History`, in plotting order.
     """
-    from .fit import fit
-
     Xt, _, _ = check_pair(X, init)
     n = Xt.shape[0]
     passes = check_int(passes, "passes", low=1)
@@ -697,12 +569,10 @@ def race(
         whole = [q * n // batch_size for q in range(1, p + 1)]
         return t, sorted(set(log_spaced_steps(t, n_checkpoints)) | set(whole))
 
-    out: dict[str, StochasticHistory] = {}
+    out: dict[str, History] = {}
     batch_runs = [(f"batch GD (lr={lr_gd:g})", "gd", lr_gd), ("Lloyd (= Newton)", "lloyd", None)]
     for label, method, lr in batch_runs:
-        tic = time.perf_counter()  # includes fit's full-data loss at every iteration
-        hist = fit(X, init, method, lr=lr, max_iter=passes, tol=0.0)
-        out[label] = _from_batch_history(hist, n, method, time.perf_counter() - tic)
+        out[label] = fit(X, init, method, lr=lr, max_iter=passes, tol=0.0)
     runs = [
         ("online k-means (MacQueen)", "online", online_passes, None),
         ("mini-batch k-means (ours)", "minibatch", passes, None),
@@ -730,7 +600,7 @@ _STYLE = {
 }
 
 
-def plot_race(results: dict[str, StochasticHistory], axes=None):
+def plot_race(results: dict[str, History], axes=None):
     """Two panels: loss per sample, and excess over the best final loss, against passes (log x).
 
     Parameters

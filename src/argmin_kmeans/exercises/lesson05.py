@@ -180,9 +180,9 @@ def check_best_global_lr(answer: Any) -> None:
 
 @exercise(
     "Exercise 4 (reading the race)",
-    "history.loss holds the full-data loss at each checkpoint and history.points_processed the "
+    "history.loss holds the full-data loss at each checkpoint and history.samples_seen the "
     "samples seen before it. Walk through the checkpoints in order and stop at the first whose "
-    "loss is at or below reference_loss; the answer is an entry of points_processed (samples, "
+    "loss is at or below reference_loss; the answer is an entry of samples_seen (samples, "
     "not passes or steps).",
 )
 def check_samples_needed(answer: Any, history: Any, reference_loss: float) -> None:
@@ -195,7 +195,7 @@ def check_samples_needed(answer: Any, history: Any, reference_loss: float) -> No
             f"answer should be a number of samples, got {type(answer).__name__}"
         ) from e
     loss = np.asarray(history.loss, dtype=np.float64)
-    seen = np.asarray(history.points_processed, dtype=np.float64)
+    seen = np.asarray(history.samples_seen, dtype=np.float64)
     ok = np.nonzero(loss <= float(reference_loss))[0]
     require(ok.size > 0, "this history never gets down to the reference loss: pick another run")
     i = int(ok[0])

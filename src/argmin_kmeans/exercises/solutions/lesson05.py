@@ -40,4 +40,4 @@ def samples_needed(history: Any, reference_loss: float) -> int:
     the reference loss."""
     loss = np.asarray(history.loss, dtype=np.float64)
     first = int(np.argmax(loss <= reference_loss))  # the first True (the check requires one)
-    return int(np.asarray(history.points_processed)[first])
+    return int(np.asarray(history.samples_seen)[first])

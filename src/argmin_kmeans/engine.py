@@ -1,0 +1,340 @@
+r"""One run loop and one record: every k-means run of the course goes through :func:`run`.
+
+A run is an **update rule** applied again and again, with a **checkpoint** (the centres, their
+loss on the full data, how many labels changed) after chosen steps. What differs between the
+course's runs is only the update: a full-batch rule on the E-step statistics (:func:`fit`:
+gradient descent, Lloyd, Newton), a ``torch.optim`` optimiser on the loss (lesson 04), or a
+stochastic rule on a mini-batch (lesson 05, the question's experiment in lesson 02). They all
+return the same :class:`History`.
+
+Stopping: a full-batch run stops at the first checkpoint where **no label changed** and, for
+rules whose next centres do not depend on the labels alone (gradient descent, optimisers), the
+centres are also within ``tol`` of their cluster means (see :func:`fit`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from ._validation import (
+    ArrayLike,
+    check_choice,
+    check_int,
+    check_lr,
+    check_pair,
+    check_real,
+    to_output,
+)
+from .core import Stats, estep, gd_update, means_update, newton_update, relocate_empty
+
+__all__ = ["History", "Update", "run", "fit", "METHODS", "LABEL_FIXED_POINT"]
+
+#: ``update(C, stats, step) -> new C`` on validated tensors. ``stats`` are the E-step
+#: statistics of ``C`` on the full data when the previous step was a checkpoint (always, in a
+#: full-batch run), else None. ``step`` counts from 1.
+Update = Callable[[torch.Tensor, "Stats | None", int], torch.Tensor]
+
+#: The full-batch rules of :func:`fit`, on the E-step statistics of the current centres.
+METHODS: dict[str, Callable[[torch.Tensor, torch.Tensor, Stats, object], torch.Tensor]] = {
+    "gd": lambda X, C, s, lr: gd_update(C, s, lr),  # type: ignore[arg-type]
+    "lloyd": lambda X, C, s, lr: means_update(C, s),
+    "lloyd-relocate": lambda X, C, s, lr: means_update(C, relocate_empty(X, C, s)),
+    "newton": lambda X, C, s, lr: newton_update(C, s),
+}
+
+#: Rules whose next centres depend on the labels alone: once an update changes no label, the
+#: next update would reproduce the same centres, so the run has reached a fixed point.
+LABEL_FIXED_POINT = frozenset({"lloyd", "lloyd-relocate", "newton"})
+
+
+@dataclass
+class History:
+    """The record of one run: checkpoints of the centres and of their full-data loss.
+
+    Attributes
+    ----------
+    method : str
+    centers : shape (n_records, n_clusters, n_features)
+        ``centers[0]`` is the init, ``centers[j]`` the centres after ``steps[j]`` updates.
+    loss : shape (n_records,)
+        The inertia of ``centers[j]`` on the full data.
+    n_changed : int64, shape (n_records - 1,)
+        Samples whose label under ``centers[j + 1]`` differs from their label under ``centers[j]``.
+    labels : int64, shape (n_samples,)
+        Assignments under the final centres.
+    n_iter : int
+        Updates performed.
+    converged : bool
+        True when the run stopped by its stopping rule (not by ``max_iter``).
+    lr : the step size given, if any
+    steps : int64 ndarray, shape (n_records,)
+        Updates performed before each checkpoint (``0, 1, 2, ...`` for a full-batch run).
+    samples_seen : int64 ndarray, shape (n_records,)
+        Samples processed before each checkpoint (``steps * batch_size``).
+    n_samples, batch_size : int
+    times : float ndarray, shape (n_records,) or None
+        Seconds spent in the updates (and the E-steps they need) before each checkpoint;
+        loss evaluations that only serve the record are excluded. Varies with the machine.
+    counts : shape (n_records, n_clusters) or None
+        Per-centre counts of count-based stochastic rules at each checkpoint.
+    diverged : bool
+        True when the run ended at the last finite centres because an update overflowed.
+    """
+
+    method: str
+    centers: ArrayLike
+    loss: ArrayLike
+    n_changed: ArrayLike
+    labels: ArrayLike
+    n_iter: int
+    converged: bool
+    lr: object = field(default=None, repr=False)
+    steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    samples_seen: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False
+    )
+    n_samples: int = 0
+    batch_size: int = 0
+    times: np.ndarray | None = field(default=None, repr=False)
+    counts: ArrayLike | None = field(default=None, repr=False)
+    diverged: bool = False
+
+    def __post_init__(self) -> None:
+        n_rec = len(self.loss)
+        if len(self.steps) == 0:
+            self.steps = np.arange(n_rec, dtype=np.int64)
+        if len(self.samples_seen) == 0:
+            self.samples_seen = self.steps * max(self.batch_size, self.n_samples)
+
+    @property
+    def final_centers(self) -> ArrayLike:
+        """The centres at the last checkpoint, shape (n_clusters, n_features)."""
+        return self.centers[-1]
+
+    @property
+    def final_loss(self) -> float:
+        """The inertia of :attr:`final_centers`."""
+        return float(self.loss[-1])
+
+    @property
+    def seconds(self) -> float:
+        """Total seconds of the updates (``times[-1]``); 0.0 when the run was not timed."""
+        return 0.0 if self.times is None else float(self.times[-1])
+
+    @property
+    def passes(self) -> np.ndarray:
+        """Passes over the data before each checkpoint, ``samples_seen / n_samples``."""
+        return self.samples_seen / max(self.n_samples, 1)
+
+    def loss_at(self, passes: float) -> float:
+        """The full-data loss at the last checkpoint reached within ``passes`` passes."""
+        ok = np.nonzero(self.passes <= passes + 1e-12)[0]
+        if ok.size == 0:
+            raise ValueError(
+                f"no checkpoint within passes={passes!r}; the first is at {self.passes[0]}"
+            )
+        return float(self.loss[int(ok[-1])])
+
+
+def _residual(C: torch.Tensor, s: Stats) -> float:
+    """:math:`\\sum_k \\lVert c_k - \\bar x_k\\rVert^2` over non-empty clusters: the distance
+    still to go to the fixed point of the current labels."""
+    return float(((C - means_update(C, s))[s.counts > 0] ** 2).sum())
+
+
+def run(
+    X: torch.Tensor,
+    C0: torch.Tensor,
+    update: Update,
+    *,
+    method: str,
+    max_iter: int,
+    lr: object = None,
+    tol: float | None = 0.0,
+    fixed_point: bool = False,
+    record_steps: Sequence[int] | None = None,
+    batch_size: int | None = None,
+    counts: Callable[[], torch.Tensor] | None = None,
+    on_nonfinite: str = "raise",
+    numpy_out: bool = False,
+) -> History:
+    """Apply ``update`` up to ``max_iter`` times from ``C0``; record checkpoints.
+
+    Parameters
+    ----------
+    X : (n_samples, n_features), C0 : (n_clusters, n_features)
+        Validated tensors.
+    update : :data:`Update`
+    method : str
+        Recorded as :attr:`History.method`.
+    max_iter : int
+    tol : float or None
+        Stop at a checkpoint where no label changed and (unless ``fixed_point``) the squared
+        distance still to go to the cluster means is at most ``tol`` (absolute). ``None``:
+        never stop early (stochastic runs).
+    fixed_point : bool
+        The update depends on the labels alone (Lloyd, Newton): no label change means done.
+    record_steps : sequence of int, optional
+        Checkpoint after these steps (0 and ``max_iter`` always); default every step.
+    batch_size : int, optional
+        Samples per update (default: all of them).
+    counts : callable, optional
+        Returns the rule's per-centre counts, recorded at each checkpoint.
+    on_nonfinite : {"raise", "stop"}
+        Non-finite centres: ``FloatingPointError``, or end the record (``diverged=True``).
+    numpy_out : bool
+        Return NumPy arrays in the record.
+    """
+    n = X.shape[0]
+    every = record_steps is None
+    marks = set(range(max_iter + 1)) if every else set(record_steps or ()) | {0, max_iter}
+    with torch.no_grad():
+        C = C0.detach().clone()
+        s = estep(X, C)
+        assert s.inertia is not None
+        rec_c, rec_l, rec_n, rec_t, rec_s = [C], [s.inertia], [], [0.0], [0]
+        rec_counts = [counts().clone()] if counts is not None else []
+        labels = s.labels
+        fresh: Stats | None = s
+        seconds = 0.0
+        converged = diverged = False
+        t = 0
+        for t in range(1, max_iter + 1):
+            tic = time.perf_counter()
+            C_new = update(C, fresh, t)
+            seconds += time.perf_counter() - tic
+            if not bool(torch.isfinite(C_new).all()):
+                if on_nonfinite == "stop":
+                    diverged, t = True, t - 1
+                    break
+                raise FloatingPointError(
+                    f"method={method!r} produced non-finite centres or loss at step {t}"
+                    f" (lr={lr!r} is far too large: the run diverged)"
+                )
+            C, fresh = C_new, None
+            if t not in marks:
+                continue
+            tic = time.perf_counter()
+            try:
+                s = estep(X, C)
+            except ValueError as err:  # the init's loss was in range: the update blew it up
+                if on_nonfinite == "stop":
+                    diverged, t = True, t - 1
+                    break
+                raise FloatingPointError(
+                    f"method={method!r} produced non-finite centres or loss at step {t}"
+                    f" (lr={lr!r} is far too large: the run diverged)"
+                ) from err
+            if every:  # the next update uses these statistics: part of its cost
+                seconds += time.perf_counter() - tic
+            fresh = s if every else None
+            rec_c.append(C)
+            rec_l.append(s.inertia)  # type: ignore[arg-type]
+            rec_n.append(int((s.labels != labels).sum()))
+            rec_t.append(seconds)
+            rec_s.append(t)
+            if counts is not None:
+                rec_counts.append(counts().clone())
+            labels = s.labels
+            if tol is not None and rec_n[-1] == 0 and (fixed_point or _residual(C, s) <= tol):
+                converged = True
+                break
+        hist_c = torch.stack(rec_c)
+        hist_l = torch.stack(rec_l)
+    steps = np.asarray(rec_s, dtype=np.int64)
+    b = n if batch_size is None else batch_size
+    n_changed = torch.tensor(rec_n, dtype=torch.int64)
+    return History(
+        method=method,
+        centers=to_output(hist_c, numpy_out),
+        loss=to_output(hist_l, numpy_out),
+        n_changed=n_changed.numpy() if numpy_out else n_changed,
+        labels=to_output(labels, numpy_out),
+        n_iter=t,
+        converged=converged,
+        lr=lr,
+        steps=steps,
+        samples_seen=steps * b,
+        n_samples=n,
+        batch_size=b,
+        times=np.asarray(rec_t),
+        counts=to_output(torch.stack(rec_counts), numpy_out) if rec_counts else None,
+        diverged=diverged,
+    )
+
+
+def tol_scale(X: torch.Tensor) -> float:
+    """scikit-learn's scaling of ``tol``: the mean per-feature variance of ``X``."""
+    return float(X.var(dim=0, unbiased=False).mean()) if X.shape[0] > 1 else 1.0
+
+
+def fit(
+    X: ArrayLike,
+    init: ArrayLike,
+    method: str = "lloyd",
+    lr: float | ArrayLike | None = None,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+) -> History:
+    r"""Minimise the k-means loss from ``init`` with one update rule, recording every iteration.
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (n_samples, n_features)
+    init : tensor or ndarray, shape (n_clusters, n_features)
+        Initial centres (copied, never modified).
+    method : {"gd", "lloyd", "newton", "lloyd-relocate"}
+        ``"gd"``: :math:`c \leftarrow c - \eta\,2(n_k c_k - S_k)` (needs ``lr``);
+        ``"lloyd"``: assign then means; ``"newton"``: :math:`c - H^{-1}g`;
+        ``"lloyd-relocate"``: Lloyd with scikit-learn's relocation of empty clusters.
+    lr : float or array of shape (n_clusters,), optional
+        Step size for ``"gd"`` (required there, refused by the others).
+    max_iter : int
+        Most updates to perform (0 is allowed: the record then holds only the init).
+    tol : float
+        Used by gradient descent only: threshold on the squared distance still to go to the
+        fixed point, :math:`\sum_k \lVert c_k - S_k/n_k\rVert^2` (non-empty clusters), relative
+        to the mean per-feature variance of ``X`` (scikit-learn's scaling of ``tol``).
+
+    Returns
+    -------
+    History
+
+    Notes
+    -----
+    The run stops at the first update that changes **no label** (``converged=True``). For
+    Lloyd and Newton that is a fixed point: the next centres are the means of the same clusters,
+    the centres already there. Gradient descent only moves a fraction of the way to those means,
+    so it must also be close to them: its run stops when no label changed *and* the centres are
+    within ``tol`` (times the mean per-feature variance of ``X``, squared distance) of their
+    cluster means. This is not the size of the last step, which is only :math:`2\eta n_k`
+    times the distance to go and would stop a small-``lr`` run early. One E-step per iteration
+    gives the labels, the loss and the statistics of the next update.
+    """
+    method = check_choice(method, "method", tuple(METHODS))
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    tol = check_real(tol, "tol", low=0.0)
+    Xt, C, np_out = check_pair(X, init)
+    if method == "gd":
+        if lr is None:
+            raise ValueError("method='gd' needs a step size: pass lr=... (e.g. 1 / (2 * n_samples))")
+        eta: object = check_lr(lr, C.shape[0], C)
+    elif lr is not None:
+        raise ValueError(f"method={method!r} takes no lr (its step is exact), got lr={lr!r}")
+    else:
+        eta = None
+    rule = METHODS[method]
+
+    def update(C: torch.Tensor, s: Stats | None, t: int) -> torch.Tensor:
+        assert s is not None  # a full-batch run records every step
+        return rule(Xt, C, s, eta)
+
+    return run(
+        Xt, C, update, method=method, max_iter=max_iter, lr=lr, tol=tol * tol_scale(Xt),
+        fixed_point=method in LABEL_FIXED_POINT, numpy_out=np_out,
+    )
