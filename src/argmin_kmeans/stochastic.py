@@ -62,7 +62,7 @@ from typing import Callable, Literal, Sequence
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, as_tensor, check_int, check_lr, check_pair, to_output
+from ._validation import ArrayLike, as_tensor, check_int, check_lr, check_pair, check_seed, to_output
 from .core import estep, gd_update
 from .engine import History, fit, run
 
@@ -152,7 +152,7 @@ def batch_indices(n_samples: int, batch_size: int, n_steps: int, *, seed: int = 
     t = check_int(n_steps, "n_steps", low=0)
     if b > n:
         raise ValueError(f"batch_size={b} is more than n_samples={n}")
-    g = torch.Generator().manual_seed(int(seed))
+    g = torch.Generator().manual_seed(check_seed(seed))
     n_perm = math.ceil(t * b / n)
     stream = [torch.randperm(n, generator=g) for _ in range(n_perm)]
     flat = torch.cat(stream) if stream else torch.empty(0, dtype=torch.int64)
