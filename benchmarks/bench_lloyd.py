@@ -18,6 +18,15 @@ Implementations:
   difference tensor, argmin membership, per-cluster masks, ``backward()``), skipped when the
   difference tensor alone would exceed ``--naive-limit-gb``.
 
+Two more tables, timed in-process (minimum over many repeats, after a warm-up):
+
+* **small problems** (the course's own sizes, n <= 1,000): ``lloyd_step`` against a plain
+  six-line torch Lloyd step (``cdist``/argmin, ``index_add_``, ``bincount``, the means), which
+  does no validation and is not translation-invariant. The bar: within 1.5x of it.
+* **the gradient path** the course is about: ``kmeans_loss(X, c).backward()`` with
+  ``c.requires_grad`` (and the closed form ``loss_gradient``) against autograd through the
+  question's own code (``naive.question_loss``: the ``(k, n, d)`` difference tensor).
+
 Both libraries use the same number of threads (``--threads``, default: all cores), torch via
 ``torch.set_num_threads`` and scikit-learn via ``threadpoolctl``. The ratio column is
 ``ours / sklearn`` from the same run: below 1 means we are faster.
@@ -34,30 +43,42 @@ import subprocess
 import sys
 import time
 
-CONFIGS = [(100_000, 2, 8), (100_000, 64, 64), (1_000_000, 16, 32), (200_000, 200, 20)]
+#: (n, d, k, dtype) of the scikit-learn table
+CONFIGS = [
+    (100_000, 2, 8, "float32"),
+    (100_000, 64, 64, "float32"),
+    (1_000_000, 16, 32, "float32"),
+    (200_000, 200, 20, "float32"),
+    (200_000, 16, 16, "float64"),
+]
+#: (n, d, k) of the small-problem table (float32)
+SMALL = [(100, 2, 3), (1_000, 2, 8), (1_000, 16, 16), (500, 200, 20)]
+#: (n, d, k) of the gradient-path table (float32)
+GRADIENT = [(1_000, 2, 3), (10_000, 16, 16), (100_000, 64, 64)]
 
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
-def make_data(n: int, d: int, k: int):
+def make_data(n: int, d: int, k: int, dtype: str = "float32"):
     import torch
 
     g = torch.Generator().manual_seed(0)
     # unstructured Gaussian data: Lloyd keeps relabelling points for many iterations, so
     # scikit-learn does not stop early and every timed iteration does real work
-    X = torch.randn(n, d, generator=g, dtype=torch.float32)
+    X = torch.randn(n, d, generator=g, dtype=getattr(torch, dtype))
     C = X[torch.randperm(n, generator=g)[:k]].clone()
     return X, C
 
 
-def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int) -> dict:
+def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int,
+            dtype: str = "float32") -> dict:
     import torch
     from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(threads)
-    X, C = make_data(n, d, k)
+    X, C = make_data(n, d, k, dtype)
     Xn, Cn = X.numpy(), C.numpy()
     out: dict = {"impl": impl, "n": n, "d": d, "k": k, "threads": threads}
     if impl == "sklearn":
@@ -106,6 +127,72 @@ def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int) -> di
     return out
 
 
+def best_us(fn, repeats: int, inner: int) -> float:
+    """Minimum over ``repeats`` batches of ``inner`` calls, in microseconds per call."""
+    for _ in range(inner):
+        fn()  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / inner)
+    return 1e6 * best
+
+
+def plain_lloyd_step(X, C):
+    """The six-line torch Lloyd step a reader would write: no checks, no shift."""
+    import torch
+
+    labels = torch.cdist(X, C).argmin(dim=1)
+    sums = torch.zeros_like(C).index_add_(0, labels, X)
+    counts = torch.bincount(labels, minlength=C.shape[0]).to(X.dtype)[:, None]
+    return torch.where(counts > 0, sums / counts.clamp(min=1), C)
+
+
+def small_table(threads: int, repeats: int) -> None:
+    import torch
+
+    from argmin_kmeans import lloyd_step
+
+    torch.set_num_threads(threads)
+    print("\n| n | d | k | plain torch step us | lloyd_step us | lloyd_step / plain |")
+    print("|---" * 6 + "|")
+    for n, d, k in SMALL:
+        X, C = make_data(n, d, k)
+        inner = max(20, 20_000 // n)
+        p = best_us(lambda: plain_lloyd_step(X, C), repeats, inner)
+        o = best_us(lambda: lloyd_step(X, C), repeats, inner)
+        print(f"| {n:,} | {d} | {k} | {p:.0f} | {o:.0f} | **{o / p:.2f}** |", flush=True)
+
+
+def gradient_table(threads: int, repeats: int) -> None:
+    import torch
+
+    from argmin_kmeans import kmeans_loss, loss_gradient
+    from argmin_kmeans.naive import question_loss
+
+    torch.set_num_threads(threads)
+    print("\n| n | d | k | question autograd us | kmeans_loss + backward us | loss_gradient us "
+          "| backward / question |")
+    print("|---" * 7 + "|")
+    for n, d, k in GRADIENT:
+        X, C = make_data(n, d, k)
+        c = C.clone().requires_grad_(True)
+
+        def through(loss_fn):
+            def f():
+                c.grad = None
+                loss_fn(X, c).backward()
+            return f
+
+        inner = max(3, 200_000 // n)
+        q = best_us(through(question_loss), repeats, inner)
+        o = best_us(through(kmeans_loss), repeats, inner)
+        g = best_us(lambda: loss_gradient(X, C), repeats, inner)
+        print(f"| {n:,} | {d} | {k} | {q:.0f} | {o:.0f} | {g:.0f} | **{o / q:.2f}** |", flush=True)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -128,28 +215,40 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--naive-limit-gb", type=float, default=2.5)
-    ap.add_argument("--one", nargs=4, metavar=("IMPL", "N", "D", "K"), help=argparse.SUPPRESS)
-    ap.add_argument("--configs", default=None, help="e.g. '100000,2,8;100000,64,64'")
+    ap.add_argument("--one", nargs=5, metavar=("IMPL", "N", "D", "K", "DTYPE"),
+                    help=argparse.SUPPRESS)
+    ap.add_argument("--configs", default=None, help="e.g. '100000,2,8,float32;100000,64,64,float64'")
+    ap.add_argument("--only", choices=["sklearn", "small", "gradient"], default=None)
     args = ap.parse_args()
     if args.one:
-        impl, n, d, k = args.one[0], *map(int, args.one[1:])
-        print(json.dumps(run_one(impl, n, d, k, args.threads, args.repeats)))
+        impl, n, d, k, dt = args.one[0], *map(int, args.one[1:4]), args.one[4]
+        print(json.dumps(run_one(impl, n, d, k, args.threads, args.repeats, dt)))
         return
     configs = CONFIGS
     if args.configs:
-        configs = [tuple(map(int, c.split(","))) for c in args.configs.split(";")]
-    print(f"machine: {machine()}; threads: {args.threads}; float32; min of {args.repeats} repeats\n")
-    header = ("| n | d | k | ours ms/iter | ours peak MiB | sklearn ms/iter | sklearn peak MiB "
+        configs = [(*map(int, c.split(",")[:3]), c.split(",")[3]) for c in args.configs.split(";")]
+    print(f"machine: {machine()}; threads: {args.threads}; min of {args.repeats} repeats\n")
+    if args.only in (None, "sklearn"):
+        sklearn_table(configs, args)
+    if args.only in (None, "small"):
+        small_table(args.threads, max(args.repeats, 7))
+    if args.only in (None, "gradient"):
+        gradient_table(args.threads, args.repeats)
+
+
+def sklearn_table(configs, args) -> None:
+    header = ("| n | d | k | dtype | ours ms/iter | ours peak MiB | sklearn ms/iter | sklearn peak MiB "
               "| ours / sklearn | naive ms/iter | naive peak MiB | naive / ours |")
     print(header)
-    print("|---" * 11 + "|")
-    for n, d, k in configs:
+    print("|---" * 12 + "|")
+    for n, d, k, dt in configs:
         res = {}
         for impl in ("ours", "sklearn", "naive"):
-            if impl == "naive" and 4.0 * n * d * k / 1e9 > args.naive_limit_gb:
+            gb = (8.0 if dt == "float64" else 4.0) * n * d * k / 1e9
+            if impl == "naive" and gb > args.naive_limit_gb:
                 res[impl] = None
                 continue
-            cmd = [sys.executable, __file__, "--one", impl, str(n), str(d), str(k),
+            cmd = [sys.executable, __file__, "--one", impl, str(n), str(d), str(k), dt,
                    "--threads", str(args.threads), "--repeats", str(args.repeats)]
             proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
             res[impl] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -157,8 +256,8 @@ def main() -> None:
                 print(f"  warning ({n},{d},{k}): {res[impl]['warning']}", file=sys.stderr)
         o, s, q = res["ours"], res["sklearn"], res["naive"]
         naive = (f"{q['ms']:.1f} | {q['peak_mib']:.0f} | {q['ms'] / o['ms']:.1f}x" if q else
-                 f"skipped ({4.0 * n * d * k / 1e9:.1f} GB tensor) | | ")
-        print(f"| {n:,} | {d} | {k} | {o['ms']:.2f} | {o['peak_mib']:.0f} | {s['ms']:.2f} | "
+                 f"skipped ({gb:.1f} GB tensor) | | ")
+        print(f"| {n:,} | {d} | {k} | {dt} | {o['ms']:.2f} | {o['peak_mib']:.0f} | {s['ms']:.2f} | "
               f"{s['peak_mib']:.0f} | **{o['ms'] / s['ms']:.2f}** | {naive} |", flush=True)
 
 

@@ -69,6 +69,13 @@ MIN_CHUNKS = 4
 #: a pool costs more than it saves (measured: about 30-60 us per pass).
 THREAD_ELEMENTS = 2**16
 
+#: Problems with at most this many direct differences (``n * k * d``) take the small path.
+SMALL_ELEMENTS = 2**17
+
+#: The small path hands over to the general one (which rescales) when even the largest squared
+#: distance is below this: smaller ones may have lost digits to underflow.
+_FLOOR = {torch.float32: 2.0**-100, torch.float64: 2.0**-900}
+
 #: Spreads of the shifted centres within ``[2**-SAFE_EXP, 2**SAFE_EXP]`` need no scaling.
 SAFE_EXP = 30
 
@@ -158,7 +165,7 @@ class _Work(NamedTuple):
     X: torch.Tensor  # (n, d) the raw data
     C: torch.Tensor  # (k, d) shifted and scaled centres
     neg_c_sq: torch.Tensor  # (k, 1) -||C||^2
-    shift: torch.Tensor  # (d,)
+    shift: torch.Tensor | None  # (d,), None when it is exactly 0 (centred data: no copy)
     scale: float
     labels: torch.Tensor  # (n,) filled in place
     step: int
@@ -182,9 +189,13 @@ def _run_chunks(
     check = torch.zeros((), dtype=w.X.dtype, device=w.X.device)
     for s in starts:
         e = min(s + w.step, n)
-        Xs = w.X[s:e] - w.shift  # (m, d): small numbers, no cancellation below
-        if w.scale != 1.0:
-            Xs.mul_(w.scale)  # a power of two: exact
+        Xs = w.X[s:e]  # (m, d) view
+        if w.shift is not None:
+            Xs = Xs - w.shift  # small numbers: no cancellation below
+            if w.scale != 1.0:
+                Xs.mul_(w.scale)  # a power of two: exact
+        elif w.scale != 1.0:
+            Xs = Xs * w.scale
         lab = w.labels[s:e]  # (m,) view, filled in place
         if k > 1:
             # (k, m) scores 2 c.x - ||c||^2 on shifted values: the largest is the nearest centre
@@ -200,6 +211,35 @@ def _run_chunks(
             diff = Xs - w.C.index_select(0, lab)  # direct differences: no cancellation
             inertia += (diff * diff).sum()
     return check
+
+
+def _small_pass(
+    X: torch.Tensor, C: torch.Tensor, with_sums: bool, with_inertia: bool
+) -> PassResult | None:
+    """Small problems (the course's sizes): every direct difference at once, a dozen ops.
+
+    ``(n, k, d)`` direct differences need no shift for the labels (exact ties stay exact; the
+    first minimum wins); the sums are taken relative to a rounded reference point, as in the
+    general path (no cancellation in the update rules). Returns None (use the general path)
+    when anything is non-finite or the squared distances are near the bottom of the dtype's
+    range (the general path rescales by a power of two).
+    """
+    D = (X[:, None, :] - C[None, :, :]).square_().sum(dim=2)  # (n, k)
+    best, labels = D.min(dim=1)  # first minimum: ties to the lowest index
+    total = best.sum()
+    top, bottom = torch.stack([total, D.amax()]).tolist()  # one synchronisation
+    if not math.isfinite(top) or bottom < _FLOOR[X.dtype]:
+        return None
+    # the sums' reference point: the centres' mean rounded to a multiple of a power of two near
+    # the largest distance (as in :func:`reference`): exact x - m for data on a grid, and the
+    # same m for nearby centres, so a Lloyd step at its fixed point returns the same centres
+    q = math.ldexp(1.0, math.frexp(math.sqrt(bottom))[1] - 1) if bottom > 0 else 1.0
+    shift = torch.round(C.mean(dim=0) / q) * q
+    counts = sums = None
+    if with_sums:
+        sums = torch.zeros_like(C).index_add_(0, labels, X - shift)
+        counts = torch.bincount(labels, minlength=C.shape[0])
+    return PassResult(labels, counts, sums, total if with_inertia else None, shift, True)
 
 
 def fused_pass(
@@ -226,6 +266,10 @@ def fused_pass(
     """
     n, d = X.shape
     k = C.shape[0]
+    if n * k * d <= SMALL_ELEMENTS:
+        small = _small_pass(X, C, with_sums, with_inertia)
+        if small is not None:
+            return small
     m, scale = reference(C)
     Cs = C - m
     if scale != 1.0:
@@ -234,7 +278,8 @@ def fused_pass(
     # wake a thread team that the workers are about to replace
     labels = torch.empty(n, dtype=torch.int64, device=X.device)
     step = chunk_rows(n, k, d, chunk_elements)
-    work = _Work(X, Cs, -(Cs * Cs).sum(dim=1, keepdim=True), m, scale, labels, step)
+    shift = m if bool(m.any()) else None  # m is rounded: exactly 0 for centred data
+    work = _Work(X, Cs, -(Cs * Cs).sum(dim=1, keepdim=True), shift, scale, labels, step)
     n_chunks = math.ceil(n / step)
     big = n * max(k, d) >= THREAD_ELEMENTS
     t = (threads or torch.get_num_threads()) if X.device.type == "cpu" and big else 1
