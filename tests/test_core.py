@@ -372,7 +372,7 @@ def test_nan_in_a_late_chunk_is_found_by_the_pass() -> None:
     C = X[:4].clone()
     X[497, 2] = float("inf")
     with pytest.raises(ValueError, match=r"X\[497, 2\] = inf"):
-        core.estep(X, C, chunk_elements=64, check_X=True)
+        core.estep(X, C, chunk_elements=64, check=True)
     for fn in (ak.assign, ak.lloyd_step, ak.newton_step, ak.loss_gradient, ak.kmeans_loss):
         with pytest.raises(ValueError, match=r"X\[497, 2\] = inf"):
             fn(X, C)

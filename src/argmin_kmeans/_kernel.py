@@ -70,7 +70,7 @@ MIN_CHUNKS = 4
 THREAD_ELEMENTS = 2**16
 
 #: Problems with at most this many direct differences (``n * k * d``) take the small path.
-SMALL_ELEMENTS = 2**17
+SMALL_ELEMENTS = 2**12
 
 #: The small path hands over to the general one (which rescales) when even the largest squared
 #: distance is below this: smaller ones may have lost digits to underflow.
@@ -114,23 +114,25 @@ def chunk_rows(n: int, k: int, d: int, elements: int = CHUNK_ELEMENTS) -> int:
     return max(1, min(rows, n))
 
 
-def reference(C: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """The reference point :math:`m` (the centres' mean, ``(d,)``) and the power-of-two scale
-    applied to shifted values (1.0 unless the centres' spread is outside
-    ``[2**-SAFE_EXP, 2**SAFE_EXP]``)."""
-    m = C.mean(dim=0)
-    spread = float((C - m).abs().amax()) if C.shape[0] > 1 else 0.0
-    if spread == 0.0 or not math.isfinite(spread):
-        return m, 1.0
+def reference(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
+    r"""The reference point :math:`m` and the power-of-two scale for shifted values.
+
+    ``m`` is the centres' mean rounded to a multiple of :math:`q = 2^{e-1}`, where the centres'
+    spread :math:`\max |c - \bar c|` lies in :math:`[2^{e-1}, 2^e)`: still within the spread of
+    the centres, and with few significant bits, so ``x - m`` is exact for data on a grid
+    (integers, pixel values, offsets far larger than the spread) and exact ties of such data
+    stay exact ties. ``None`` when ``m`` is exactly 0 (centred data: nothing to subtract). With
+    one centre (or identical ones) ``m`` is the first centre. The scale is 1.0 unless the spread
+    is outside ``[2**-SAFE_EXP, 2**SAFE_EXP]``. One synchronisation.
+    """
+    mean = C.mean(dim=0)
+    spread, size = torch.stack([(C - mean).abs().amax(), mean.abs().amax()]).tolist()
+    if spread == 0.0 or not math.isfinite(spread):  # one centre, or NaN/inf (caught later)
+        return (C[0] if size != 0.0 else None), 1.0
     e = math.frexp(spread)[1]  # spread in [2**(e-1), 2**e)
-    # m rounded to a multiple of q = 2**(e-1): still within the spread of the centres, and
-    # with few significant bits, so x - m is exact for data on a grid (integers, pixel values,
-    # offsets far larger than the spread) and exact ties of such data stay exact ties
     q = math.ldexp(1.0, e - 1)
-    m = torch.round(m / q) * q
-    if -SAFE_EXP <= e <= SAFE_EXP:
-        return m, 1.0
-    return m, math.ldexp(1.0, -e)
+    m = None if size < q / 2 else torch.round(mean / q) * q  # |mean| < q/2 rounds to 0
+    return m, (1.0 if -SAFE_EXP <= e <= SAFE_EXP else math.ldexp(1.0, -e))
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
@@ -230,11 +232,11 @@ def _small_pass(
     top, bottom = torch.stack([total, D.amax()]).tolist()  # one synchronisation
     if not math.isfinite(top) or bottom < _FLOOR[X.dtype]:
         return None
-    # the sums' reference point: the centres' mean rounded to a multiple of a power of two near
+    # the sums' reference point: the first centre rounded to a multiple of a power of two near
     # the largest distance (as in :func:`reference`): exact x - m for data on a grid, and the
     # same m for nearby centres, so a Lloyd step at its fixed point returns the same centres
     q = math.ldexp(1.0, math.frexp(math.sqrt(bottom))[1] - 1) if bottom > 0 else 1.0
-    shift = torch.round(C.mean(dim=0) / q) * q
+    shift = C[0].div(q).round_().mul_(q)
     counts = sums = None
     if with_sums:
         sums = torch.zeros_like(C).index_add_(0, labels, X - shift)
@@ -270,15 +272,14 @@ def fused_pass(
         small = _small_pass(X, C, with_sums, with_inertia)
         if small is not None:
             return small
-    m, scale = reference(C)
-    Cs = C - m
+    shift, scale = reference(C)
+    Cs = C if shift is None else C - shift
     if scale != 1.0:
         Cs = Cs * scale
     # empty, not zeros: every entry is written by a worker, and a parallel fill here would
     # wake a thread team that the workers are about to replace
     labels = torch.empty(n, dtype=torch.int64, device=X.device)
     step = chunk_rows(n, k, d, chunk_elements)
-    shift = m if bool(m.any()) else None  # m is rounded: exactly 0 for centred data
     work = _Work(X, Cs, -(Cs * Cs).sum(dim=1, keepdim=True), shift, scale, labels, step)
     n_chunks = math.ceil(n / step)
     big = n * max(k, d) >= THREAD_ELEMENTS
@@ -318,6 +319,7 @@ def fused_pass(
             sums = sums / scale
         if inertia is not None:
             inertia = _unscale_inertia(inertia, scale)
+    m = torch.zeros(d, dtype=X.dtype, device=X.device) if shift is None else shift
     return PassResult(labels, counts, sums, inertia, m, finite)
 
 

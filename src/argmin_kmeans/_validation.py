@@ -142,16 +142,16 @@ def check_pair(
     X: object,
     centers: object,
     *,
-    finite_X: bool = True,
+    finite: bool = True,
     allow_more_clusters: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, bool]:
     """Validate ``X`` and ``centers`` together.
 
     Parameters
     ----------
-    finite_X : bool
-        ``False`` skips the NaN/inf scan of ``X`` for callers whose chunked pass checks each
-        chunk while it is in cache (``core`` with ``check_X=True``), saving a full pass.
+    finite : bool
+        ``False`` skips the NaN/inf scans for callers whose pass notices a NaN/inf anyway (a
+        non-finite score) and then names it (``core.estep(..., check=True)``), saving a pass.
     allow_more_clusters : bool
         Allow ``n_clusters > n_samples`` (a mini-batch may be smaller than the codebook).
 
@@ -196,9 +196,9 @@ def check_pair(
             f"X has dtype {Xt.dtype} but centers has dtype {Ct.dtype}; "
             f"use one precision for both, e.g. centers.to(X.dtype)"
         )
-    if finite_X:
+    if finite:
         check_finite(Xt, "X")
-    check_finite(Ct, "centers")
+        check_finite(Ct, "centers")
     return Xt, Ct, numpy_out
 
 

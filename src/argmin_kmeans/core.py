@@ -114,17 +114,17 @@ def estep(
     C: torch.Tensor,
     *,
     with_inertia: bool = True,
-    check_X: bool = False,
+    check: bool = False,
     chunk_elements: int = _kernel.CHUNK_ELEMENTS,
     threads: int | None = None,
 ) -> Stats:
     """Labels, counts, shifted sums (and the inertia) in one chunked pass.
 
     ``X`` ``(n, d)`` and ``C`` ``(k, d)``: validated, same dtype/device, ``C`` finite.
-    ``check_X=True`` finishes the NaN/inf validation of ``X`` inside the pass (for public
-    entry points that called ``check_pair(..., finite_X=False)``): a non-finite score means
-    a NaN/inf in ``X``, named by :func:`~argmin_kmeans._validation.check_finite`, or else an
-    overflow, reported as such. An inertia out of the dtype's range is an error too.
+    ``check=True`` finishes the NaN/inf validation of the inputs inside the pass (for public
+    entry points that called ``check_pair(..., finite=False)``): a non-finite score means a
+    NaN/inf in ``centers`` or ``X``, named by :func:`~argmin_kmeans._validation.check_finite`,
+    or else an overflow, reported as such. An inertia out of the dtype's range is an error too.
     ``chunk_elements`` and ``threads`` go to :func:`argmin_kmeans._kernel.fused_pass`.
     """
     with torch.no_grad():
@@ -133,8 +133,9 @@ def estep(
             chunk_elements=chunk_elements, threads=threads,
         )
         if not r.finite:
-            if check_X:
-                check_finite(X, "X")  # raises, naming the first NaN/inf
+            if check:  # raise, naming the first NaN/inf
+                check_finite(C, "centers")
+                check_finite(X, "X")
             raise _overflow("a squared distance", X)
         if r.inertia is not None and not bool(torch.isfinite(r.inertia)):
             raise _overflow("the inertia", X)
@@ -174,8 +175,8 @@ def newton_update(C: torch.Tensor, s: Stats) -> torch.Tensor:
 
 def means_update(C: torch.Tensor, s: Stats) -> torch.Tensor:
     r"""Lloyd's M-step :math:`S_k / n_k = m + S'_k / n_k`; an empty cluster keeps its centre."""
-    n = s.counts.to(C.dtype)[:, None]
-    return torch.where(n > 0, s.shift + s.sums / n.clamp(min=1.0), C)
+    n = s.counts[:, None]
+    return torch.where(n > 0, s.sums / n + s.shift, C)  # 0/0 for an empty cluster is discarded
 
 
 def relocate_empty(X: torch.Tensor, C_old: torch.Tensor, s: Stats) -> Stats:
@@ -223,8 +224,8 @@ def assign(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     the direct distances therefore go to the lowest index whenever the shifted values are
     exact, and near-ties within the rounding of the inputs may go either way.
     """
-    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
-    return to_output(estep(Xt, Ct, with_inertia=False, check_X=True).labels, np_out)
+    Xt, Ct, np_out = check_pair(X, centers, finite=False)
+    return to_output(estep(Xt, Ct, with_inertia=False, check=True).labels, np_out)
 
 
 def kmeans_loss(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
@@ -253,15 +254,15 @@ def kmeans_loss(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     n_features)``). Without gradients the sum of the same direct differences runs in
     bounded-memory chunks (the fast path).
     """
-    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
+    Xt, Ct, np_out = check_pair(X, centers, finite=False)
     if Ct.requires_grad and torch.is_grad_enabled():
-        labels = estep(Xt, Ct, with_inertia=False, check_X=True).labels
+        labels = estep(Xt, Ct, with_inertia=False, check=True).labels
         diff = Xt - Ct[labels]  # gather with constant indices: gradient flows to c_{label_i}
         loss = (diff * diff).sum()
         if not bool(torch.isfinite(loss.detach())):
             raise _overflow("the inertia", Xt)
         return loss
-    inertia = estep(Xt, Ct, check_X=True).inertia
+    inertia = estep(Xt, Ct, check=True).inertia
     assert inertia is not None
     return to_output(inertia, np_out)
 
@@ -296,8 +297,8 @@ def cluster_stats(X: ArrayLike, centers: ArrayLike) -> tuple[ArrayLike, ArrayLik
     sums : shape (n_clusters, n_features), X's dtype
         Accumulated relative to the centres' mean and shifted back once (one rounding).
     """
-    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
-    s = estep(Xt, Ct, with_inertia=False, check_X=True)
+    Xt, Ct, np_out = check_pair(X, centers, finite=False)
+    s = estep(Xt, Ct, with_inertia=False, check=True)
     return (
         to_output(s.labels, np_out),
         to_output(s.counts, np_out),
@@ -319,9 +320,9 @@ def loss_gradient(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
         Equal to ``torch.autograd.grad(kmeans_loss(X, centers), centers)`` (tested). Rows of
         empty clusters are exactly zero.
     """
-    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
+    Xt, Ct, np_out = check_pair(X, centers, finite=False)
     C = Ct.detach()
-    return to_output(gradient(C, estep(Xt, C, with_inertia=False, check_X=True)), np_out)
+    return to_output(gradient(C, estep(Xt, C, with_inertia=False, check=True)), np_out)
 
 
 def gd_step(X: ArrayLike, centers: ArrayLike, lr: float | ArrayLike) -> ArrayLike:
@@ -345,11 +346,10 @@ def gd_step(X: ArrayLike, centers: ArrayLike, lr: float | ArrayLike) -> ArrayLik
     :math:`2\eta_k n_k` of the way to its cluster mean. With :math:`\eta_k = 1/(2n_k)` that is
     the Newton/Lloyd step; for :math:`\eta_k > 1/n_k` it overshoots by more than it started.
     """
-    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
+    Xt, Ct, np_out = check_pair(X, centers, finite=False)
     eta = check_lr(lr, Ct.shape[0], Ct)
     C = Ct.detach()
-    with torch.no_grad():
-        out = gd_update(C, estep(Xt, C, with_inertia=False, check_X=True), eta)
+    out = gd_update(C, estep(Xt.detach(), C, with_inertia=False, check=True), eta)
     return to_output(out, np_out)
 
 
@@ -371,14 +371,12 @@ def lloyd_step(X: ArrayLike, centers: ArrayLike, *, empty: Empty = "keep") -> Ar
         :math:`c_k \leftarrow S_k / n_k`.
     """
     check_choice(empty, "empty", ("keep", "relocate"))
-    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
-    C = Ct.detach()
-    with torch.no_grad():
-        s = estep(Xt, C, with_inertia=False, check_X=True)
-        if empty == "relocate":
-            s = relocate_empty(Xt, C, s)
-        out = means_update(C, s)
-    return to_output(out, np_out)
+    Xt, Ct, np_out = check_pair(X, centers, finite=False)
+    C, Xd = Ct.detach(), Xt.detach()
+    s = estep(Xd, C, with_inertia=False, check=True)
+    if empty == "relocate":
+        s = relocate_empty(Xd, C, s)
+    return to_output(means_update(C, s), np_out)
 
 
 def newton_step(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
@@ -400,8 +398,6 @@ def newton_step(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     here the Newton way (through the gradient), so it agrees with :func:`lloyd_step` to
     rounding, not bit for bit. Empty clusters keep their centre.
     """
-    Xt, Ct, np_out = check_pair(X, centers, finite_X=False)
+    Xt, Ct, np_out = check_pair(X, centers, finite=False)
     C = Ct.detach()
-    with torch.no_grad():
-        out = newton_update(C, estep(Xt, C, with_inertia=False, check_X=True))
-    return to_output(out, np_out)
+    return to_output(newton_update(C, estep(Xt.detach(), C, with_inertia=False, check=True)), np_out)
