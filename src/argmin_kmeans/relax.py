@@ -51,12 +51,12 @@ from ._validation import (
 )
 
 __all__ = [
+    "fixed_point_jacobian",
+    "perturbed_argmax",
     "soft_assign",
     "soft_kmeans_loss",
     "soft_lloyd_step",
     "straight_through_assign",
-    "perturbed_argmax",
-    "fixed_point_jacobian",
 ]
 
 Noise = Literal["gumbel", "normal"]
