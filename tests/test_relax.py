@@ -383,11 +383,11 @@ def test_bad_arrays_and_perturbation_arguments() -> None:
         rx.soft_lloyd_step(Xn, C, 1.0)
     theta = torch.zeros(4)
     cases = [
-        (dict(sigma=0.0, n_samples=5), ValueError, "sigma=0.0"),
-        (dict(sigma=1.0, n_samples=0), ValueError, "n_samples=0"),
-        (dict(sigma=1.0, n_samples=2.5), TypeError, "n_samples=2.5"),
-        (dict(sigma=1.0, n_samples=5, noise="uniform"), ValueError, "noise='uniform'"),
-        (dict(sigma=1.0, n_samples=5, generator=3), TypeError, "generator"),
+        ({"sigma": 0.0, "n_samples": 5}, ValueError, "sigma=0.0"),
+        ({"sigma": 1.0, "n_samples": 0}, ValueError, "n_samples=0"),
+        ({"sigma": 1.0, "n_samples": 2.5}, TypeError, "n_samples=2.5"),
+        ({"sigma": 1.0, "n_samples": 5, "noise": "uniform"}, ValueError, "noise='uniform'"),
+        ({"sigma": 1.0, "n_samples": 5, "generator": 3}, TypeError, "generator"),
     ]
     for kw, exc, match in cases:
         with pytest.raises(exc, match=match):
