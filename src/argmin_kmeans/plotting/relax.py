@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from .. import relax as rx
@@ -95,19 +96,27 @@ def plot_bias_variance(
 
 
 def plot_influence(
-    X: ArrayLike, J: ArrayLike, centers: ArrayLike, title: str, ax: Axes | None = None
+    X: ArrayLike,
+    J: ArrayLike,
+    centers: ArrayLike,
+    title: str,
+    ax: Axes | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
 ) -> Figure:
     r"""Each sample's influence on the optimal centres, :math:`\sum_k \lVert J[k,:,i,:]\rVert_F`
-    (``J`` from :func:`argmin_kmeans.relax.fixed_point_jacobian`), as the colour of the dot."""
+    (``J`` from :func:`argmin_kmeans.relax.fixed_point_jacobian`), as the colour of the dot on a
+    log scale from ``vmin`` to ``vmax`` (default: this ``J``'s range; pass both to compare
+    panels)."""
     Xn, Jn, Cn = _np(X), _np(J), _np(centers)
     infl = np.sqrt((Jn**2).sum(axis=(1, 3))).sum(axis=0)  # (n,)
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.2, 3.4), layout="constrained")
     fig = cast(Figure, ax.figure)
     sc = ax.scatter(Xn[:, 0], Xn[:, 1], c=infl, s=12, cmap="viridis",
-                    norm=plt.matplotlib.colors.LogNorm(vmin=max(infl.min(), 1e-4), vmax=infl.max()))
+                    norm=LogNorm(vmin=vmin or max(infl.min(), 1e-4), vmax=vmax or infl.max()))
     ax.scatter(Cn[:, 0], Cn[:, 1], marker="x", s=70, c="r", linewidths=2, label="centres")
-    fig.colorbar(sc, ax=ax, label="Σ_k ‖∂c*_k/∂x_i‖")
+    fig.colorbar(sc, ax=ax, label=r"$\sum_k \Vert\partial c^*_k/\partial x_i\Vert$")
     ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
     ax.legend(loc="upper left", fontsize=8)
     return fig
