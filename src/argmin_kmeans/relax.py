@@ -436,7 +436,8 @@ def fixed_point_jacobian(
         W = Cs[None] - (R @ Cs)[:, None, :]  # (n, k, d): c_k - cbar_i
         diag = torch.einsum("ik,ika,ikb->kab", Rn, U, V)
         A = -torch.einsum("ik,im,ika,imb->kamb", Rn, R, U, V)
-        A[torch.arange(k), :, torch.arange(k), :] += diag
+        ks = torch.arange(k, device=Xt.device)
+        A[ks, :, ks, :] += diag
         A *= 2.0 / tau
         B = torch.einsum("ik,ab->kaib", Rn, eye) + (2.0 / tau) * torch.einsum(
             "ik,ika,ikb->kaib", Rn, U, W
