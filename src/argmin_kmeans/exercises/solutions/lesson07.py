@@ -1,0 +1,40 @@
+"""Worked solutions for lesson 07 (gradients through the choice)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..lesson07 import EX2_X
+
+
+def score_function(
+    theta: torch.Tensor, costs: torch.Tensor, n_samples: int, generator: torch.Generator
+) -> torch.Tensor:
+    """Exercise 1. Draw ``z ~ softmax(theta)`` once per row and return
+    ``f(z) * grad log p_z = costs[z] * (onehot(z) - p)``. Its mean is
+    ``sum_k p_k costs_k (e_k - p) = (diag p - p p^T) costs``, the exact gradient: unbiased, with
+    no derivative of the loss needed. Subtracting a baseline ``b`` from ``costs[z]`` keeps it
+    unbiased (``E[onehot(z) - p] = 0``) and, with ``b`` near ``p . costs``, lowers its variance."""
+    p = torch.softmax(theta, dim=0)
+    z = torch.multinomial(p, n_samples, replacement=True, generator=generator)  # (M,)
+    score = torch.nn.functional.one_hot(z, theta.shape[0]).to(theta.dtype) - p
+    return costs[z][:, None] * score
+
+
+def critical_temperature() -> float:
+    """Exercise 2. With ``c_1 = m + eps u`` and ``c_2 = m - eps u`` (``m`` the mean),
+    ``d_i2 - d_i1 = 4 eps (x_i - m).u``, so ``r_i1 = 1/2 + (eps/tau) (x_i - m).u`` to first order;
+    ``sum_i r_i1 = n/2`` and the new ``c_1 = m + (2 eps / tau) Sigma u`` with ``Sigma`` the
+    covariance (1/n). The perturbation is multiplied by ``(2/tau) Sigma``: it grows along the top
+    eigenvector once ``tau < 2 lambda_max`` (Rose, Gurewitz & Fox 1990)."""
+    return float(2 * np.linalg.eigvalsh(np.cov(EX2_X.T, bias=True))[-1])
+
+
+def most_influential(J: Any) -> int:
+    """Exercise 3. The Frobenius norm of each ``2 x 2`` block ``dc_0/dx_i``; the largest is a
+    sample between centre 0 and a neighbour, where a move changes its responsibilities most."""
+    Jn = J.detach().cpu().numpy() if isinstance(J, torch.Tensor) else np.asarray(J)
+    return int(np.argmax(np.sqrt((Jn[0] ** 2).sum(axis=(0, 2)))))
