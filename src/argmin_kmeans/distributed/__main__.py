@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--init",
         default=KMEANS_PARALLEL,
-        help=f"C.npy of shape (k, n_features), or {KMEANS_PARALLEL!r} (default)",
+        help=f"C.npy of shape (k, n_features), or {KMEANS_PARALLEL!r} (the default; quote it in a "
+        f"shell: --init '{KMEANS_PARALLEL}')",
     )
     p.add_argument("--max-iter", type=int, default=100, help="most Lloyd updates (default 100)")
     p.add_argument("--out", required=True, help="output directory (created)")

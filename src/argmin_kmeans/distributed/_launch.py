@@ -193,6 +193,7 @@ def _lloyd_worker(X: np.ndarray, init: np.ndarray, max_iter: int, tol: float) ->
     C: ArrayLike = init
     if dist.get_backend() == "nccl":
         dev = torch.device("cuda", dist.get_rank() % torch.cuda.device_count())
+        torch.cuda.set_device(dev)  # NCCL's object collectives use the current device
         X_local, C = torch.from_numpy(X[start:stop]).to(dev), torch.from_numpy(init).to(dev)
     h = lloyd_distributed(X_local, C, max_iter=max_iter, tol=tol)
     return _numpy_history(h)
