@@ -32,8 +32,10 @@ __all__ = [
 EX2_K, EX2_D, EX2_N = 1000, 128, 10**9
 
 #: Exercise 3: a hypothetical cluster (stated inputs, not measurements) and strong scaling.
-EX3 = {"n_samples": 10_000_000, "t_row": 200e-9, "n_clusters": 256, "n_features": 64,
-       "latency": 50e-6, "bandwidth": 1e9}
+EX3: dict[str, Any] = {
+    "n_samples": 10_000_000, "t_row": 200e-9, "n_clusters": 256, "n_features": 64,
+    "latency": 50e-6, "bandwidth": 1e9,
+}
 #: Exercise 3: the worker counts to consider, 1, 2, 4, ..., 65536.
 EX3_WORKERS = [2**i for i in range(17)]
 

@@ -8,6 +8,7 @@ Every function takes numbers measured (or stated) elsewhere and returns a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -29,7 +30,7 @@ __all__ = [
 MiB = 2.0**20
 
 
-def _plain_log_ticks(ax, xs: Sequence[float]) -> None:
+def _plain_log_ticks(ax, xs: Sequence[float] | np.ndarray) -> None:
     """Log axes labelled at the data's x values and with plain numbers on y."""
     ax.set_xticks(list(xs), [f"{int(v):,}" for v in xs])
     ax.xaxis.set_minor_formatter(NullFormatter())
@@ -168,8 +169,8 @@ def inits_figure(final_losses: Mapping[str, Sequence[float]], passes: Mapping[st
 def _projection_example() -> Figure:
     """The projection at fixed, stated inputs (not measurements): 10^7 rows, k = d = 64,
     t_row = 100 ns, a = 50 us, b = 1 GB/s."""
-    kw = {"n_samples": 10**7, "t_row": 100e-9, "n_clusters": 64, "n_features": 64,
-          "latency": 50e-6, "bandwidth": 1e9}
+    kw: dict[str, Any] = {"n_samples": 10**7, "t_row": 100e-9, "n_clusters": 64,
+                          "n_features": 64, "latency": 50e-6, "bandwidth": 1e9}
     workers = [2**i for i in range(15)]
     strong = project(workers, **kw)
     weak = project(workers, weak=True, **dict(kw, n_samples=10**5))
