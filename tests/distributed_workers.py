@@ -46,6 +46,8 @@ def suite(data: dict[str, np.ndarray], k: int, seed: int) -> dict[str, Any]:
                                            C64.astype(np.float32), max_iter=50))
     out["tensor"] = _record(lloyd_distributed(torch.from_numpy(_shard(X64)),
                                               torch.from_numpy(C64), max_iter=50))
+    out["ties32"] = _record(lloyd_distributed(_shard(data["ties"]).astype(np.float32),
+                                              data["ties_init"].astype(np.float32), max_iter=0))
     out["tiny"] = _record(lloyd_distributed(_shard(data["tiny"]), data["tiny"][:2], max_iter=10))
     out["tiny_rows"] = _shard(data["tiny"]).shape[0]
     out["kpar"] = kmeans_parallel_init(_shard(X64), k, seed=seed)
