@@ -89,11 +89,12 @@ class PassResult(NamedTuple):
 
     labels : int64 (n,)
     counts : int64 (k,) or None
-    sums : (k, d) or None — **shifted** sums :math:`\\sum_{i \\in C_k} (x_i - m)`
+    sums : (k, d) or None — **shifted** sums :math:`\\sum_{i \\in C_k} (x_i - m_k)`
     inertia : 0-d or None — :math:`\\sum_i \\lVert x_i - c_{l_i}\\rVert^2` (may be inf/0 when
         out of the dtype's range; the caller checks)
-    shift : (d,) — the reference point :math:`m`
+    shift : (d,) or (k, d) — the reference point :math:`m` (or one per centre, :math:`m_k = c_k`)
     finite : bool — False if a score was NaN/inf (NaN/inf in ``X``, or an overflow)
+    inertia_checked : bool — the inertia is known to be finite
     """
 
     labels: torch.Tensor
@@ -102,6 +103,7 @@ class PassResult(NamedTuple):
     inertia: torch.Tensor | None
     shift: torch.Tensor
     finite: bool
+    inertia_checked: bool = False  # the small path already knows the inertia is finite
 
 
 def chunk_rows(n: int, k: int, d: int, elements: int = CHUNK_ELEMENTS) -> int:
@@ -123,10 +125,21 @@ def reference(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
     (integers, pixel values, offsets far larger than the spread) and exact ties of such data
     stay exact ties. ``None`` when ``m`` is exactly 0 (centred data: nothing to subtract). With
     one centre (or identical ones) ``m`` is the first centre. The scale is 1.0 unless the spread
-    is outside ``[2**-SAFE_EXP, 2**SAFE_EXP]``. One synchronisation.
+    is outside ``[2**-SAFE_EXP, 2**SAFE_EXP]``. It depends on ``C`` alone (so every rank of a
+    distributed run shifts by the same point). One synchronisation.
     """
     mean = C.mean(dim=0)
-    spread, size = torch.stack([(C - mean).abs().amax(), mean.abs().amax()]).tolist()
+    spread, size = torch.stack(_spread_and_size(C, mean)).tolist()
+    return _reference_from(C, mean, spread, size)
+
+
+def _spread_and_size(C: torch.Tensor, mean: torch.Tensor) -> list[torch.Tensor]:
+    return [(C - mean).abs().amax(), mean.abs().amax()]
+
+
+def _reference_from(
+    C: torch.Tensor, mean: torch.Tensor, spread: float, size: float
+) -> tuple[torch.Tensor | None, float]:
     if spread == 0.0 or not math.isfinite(spread):  # one centre, or NaN/inf (caught later)
         return (C[0] if size != 0.0 else None), 1.0
     e = math.frexp(spread)[1]  # spread in [2**(e-1), 2**e)
@@ -221,8 +234,8 @@ def _small_pass(
     """Small problems (the course's sizes): every direct difference at once, a dozen ops.
 
     ``(n, k, d)`` direct differences need no shift for the labels (exact ties stay exact; the
-    first minimum wins); the sums are taken relative to a rounded reference point, as in the
-    general path (no cancellation in the update rules). Returns None (use the general path)
+    first minimum wins); the sums are of each sample's difference to its own centre (shift =
+    ``C``: no cancellation in the update rules). Returns None (use the general path)
     when anything is non-finite or the squared distances are near the bottom of the dtype's
     range (the general path rescales by a power of two).
     """
@@ -232,16 +245,12 @@ def _small_pass(
     top, bottom = torch.stack([total, D.amax()]).tolist()  # one synchronisation
     if not math.isfinite(top) or bottom < _FLOOR[X.dtype]:
         return None
-    # the sums' reference point: the first centre rounded to a multiple of a power of two near
-    # the largest distance (as in :func:`reference`): exact x - m for data on a grid, and the
-    # same m for nearby centres, so a Lloyd step at its fixed point returns the same centres
-    q = math.ldexp(1.0, math.frexp(math.sqrt(bottom))[1] - 1) if bottom > 0 else 1.0
-    shift = C[0].div(q).round_().mul_(q)
     counts = sums = None
     if with_sums:
-        sums = torch.zeros_like(C).index_add_(0, labels, X - shift)
+        # each sample relative to its own centre: S'_k = sum (x_i - c_k), shift = C
+        sums = torch.zeros_like(C).index_add_(0, labels, X - C[labels])
         counts = torch.bincount(labels, minlength=C.shape[0])
-    return PassResult(labels, counts, sums, total if with_inertia else None, shift, True)
+    return PassResult(labels, counts, sums, total if with_inertia else None, C, True, True)
 
 
 def fused_pass(

@@ -43,6 +43,7 @@ __all__ = [
     "check_X",
     "check_pair",
     "check_finite",
+    "check_sample_weight",
     "check_int",
     "check_real",
     "check_choice",
@@ -200,6 +201,25 @@ def check_pair(
         check_finite(Xt, "X")
         check_finite(Ct, "centers")
     return Xt, Ct, numpy_out
+
+
+def check_sample_weight(sample_weight: object, n: int, like: torch.Tensor) -> torch.Tensor:
+    """``sample_weight`` as a float64 ``(n,)`` tensor on ``like``'s device: finite, >= 0, sum > 0."""
+    if sample_weight is None:
+        return torch.ones(n, dtype=torch.float64, device=like.device)
+    w = as_tensor(sample_weight, "sample_weight")
+    if w.shape != (n,):
+        raise ValueError(
+            f"sample_weight must have shape (n_samples,) = ({n},), got shape {tuple(w.shape)}"
+        )
+    check_finite(w, "sample_weight")
+    w = w.detach().to(device=like.device, dtype=torch.float64)
+    if bool((w < 0).any()):
+        i = int((w < 0).nonzero()[0, 0])
+        raise ValueError(f"sample_weight must be >= 0, got sample_weight[{i}]={w[i].item()!r}")
+    if not float(w.sum()) > 0:
+        raise ValueError("sample_weight must have a positive sum (every weight is 0)")
+    return w
 
 
 # --------------------------------------------------------------------------- scalars

@@ -85,8 +85,10 @@ class Stats(NamedTuple):
     ----------
     labels : int64, shape (n_samples,)
     counts : int64, shape (n_clusters,) — :math:`n_k`
-    sums : shape (n_clusters, n_features) — :math:`S'_k = \sum_{i\in C_k}(x_i - m)`
-    shift : shape (n_features,) — the reference point :math:`m`
+    sums : shape (n_clusters, n_features) — :math:`S'_k = \sum_{i\in C_k}(x_i - m_k)`
+    shift : shape (n_features,) or (n_clusters, n_features) — the reference point
+        :math:`m_k` of each cluster's sum: one point for all (the general path), or each
+        cluster's own centre (the small path)
     inertia : 0-d, or None when not asked for
     """
 
@@ -95,6 +97,10 @@ class Stats(NamedTuple):
     sums: torch.Tensor
     shift: torch.Tensor
     inertia: torch.Tensor | None
+
+    def shift_of(self, k: int) -> torch.Tensor:
+        """The reference point of cluster ``k``'s sum, shape (n_features,)."""
+        return self.shift[k] if self.shift.ndim == 2 else self.shift
 
     def raw_sums(self) -> torch.Tensor:
         """:math:`S_k = S'_k + n_k m` (rounded once; for display and for callers that need it)."""
@@ -127,18 +133,17 @@ def estep(
     or else an overflow, reported as such. An inertia out of the dtype's range is an error too.
     ``chunk_elements`` and ``threads`` go to :func:`argmin_kmeans._kernel.fused_pass`.
     """
-    with torch.no_grad():
-        r = _kernel.fused_pass(
-            X, C.detach(), with_sums=True, with_inertia=with_inertia,
-            chunk_elements=chunk_elements, threads=threads,
-        )
-        if not r.finite:
-            if check:  # raise, naming the first NaN/inf
-                check_finite(C, "centers")
-                check_finite(X, "X")
-            raise _overflow("a squared distance", X)
-        if r.inertia is not None and not bool(torch.isfinite(r.inertia)):
-            raise _overflow("the inertia", X)
+    r = _kernel.fused_pass(  # detached inputs: nothing is recorded for autograd
+        X.detach(), C.detach(), with_sums=True, with_inertia=with_inertia,
+        chunk_elements=chunk_elements, threads=threads,
+    )
+    if not r.finite:
+        if check:  # raise, naming the first NaN/inf
+            check_finite(C, "centers")
+            check_finite(X, "X")
+        raise _overflow("a squared distance", X)
+    if r.inertia is not None and not r.inertia_checked and not bool(torch.isfinite(r.inertia)):
+        raise _overflow("the inertia", X)
     assert r.counts is not None and r.sums is not None
     return Stats(r.labels, r.counts, r.sums, r.shift, r.inertia)
 
@@ -190,9 +195,9 @@ def relocate_empty(X: torch.Tensor, C_old: torch.Tensor, s: Stats) -> Stats:
     far = torch.topk((diff * diff).sum(dim=1), int(empty.numel()), sorted=True).indices
     for new_k, i in zip(empty.tolist(), far.tolist()):
         old_k = int(s.labels[i])
-        sums[old_k] -= X[i] - s.shift
+        sums[old_k] -= X[i] - s.shift_of(old_k)
         counts[old_k] -= 1
-        sums[new_k] = X[i] - s.shift
+        sums[new_k] = X[i] - s.shift_of(new_k)
         counts[new_k] = 1
     return s._replace(counts=counts, sums=sums)
 

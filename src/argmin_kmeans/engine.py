@@ -32,12 +32,23 @@ from ._validation import (
 )
 from .core import Stats, estep, gd_update, means_update, newton_update, relocate_empty
 
-__all__ = ["History", "Update", "run", "fit", "METHODS", "LABEL_FIXED_POINT"]
+__all__ = ["History", "Update", "EStep", "run", "fit", "METHODS", "LABEL_FIXED_POINT"]
 
 #: ``update(C, stats, step) -> new C`` on validated tensors. ``stats`` are the E-step
 #: statistics of ``C`` on the full data when the previous step was a checkpoint (always, in a
 #: full-batch run), else None. ``step`` counts from 1.
 Update = Callable[[torch.Tensor, "Stats | None", int], torch.Tensor]
+
+#: ``estep(X, C, previous_labels) -> (stats, n_changed)``: the checkpoint's E-step. The default
+#: is :func:`~argmin_kmeans.core.estep` on ``X`` and a count of the labels that changed; a
+#: data-parallel run sums the statistics of every process instead (lesson 08).
+EStep = Callable[[torch.Tensor, torch.Tensor, "torch.Tensor | None"], "tuple[Stats, int]"]
+
+
+def _local_estep(X: torch.Tensor, C: torch.Tensor, prev: torch.Tensor | None) -> tuple[Stats, int]:
+    s = estep(X, C)
+    return s, (0 if prev is None else int((s.labels != prev).sum()))
+
 
 #: The full-batch rules of :func:`fit`, on the E-step statistics of the current centres.
 METHODS: dict[str, Callable[[torch.Tensor, torch.Tensor, Stats, object], torch.Tensor]] = {
@@ -162,6 +173,7 @@ def run(
     counts: Callable[[], torch.Tensor] | None = None,
     on_nonfinite: str = "raise",
     numpy_out: bool = False,
+    estep_fn: EStep = _local_estep,
 ) -> History:
     """Apply ``update`` up to ``max_iter`` times from ``C0``; record checkpoints.
 
@@ -189,13 +201,15 @@ def run(
         Non-finite centres: ``FloatingPointError``, or end the record (``diverged=True``).
     numpy_out : bool
         Return NumPy arrays in the record.
+    estep_fn : :data:`EStep`
+        The checkpoints' E-step (default: this process's data).
     """
     n = X.shape[0]
     every = record_steps is None
     marks = set(range(max_iter + 1)) if every else set(record_steps or ()) | {0, max_iter}
     with torch.no_grad():
         C = C0.detach().clone()
-        s = estep(X, C)
+        s, _ = estep_fn(X, C, None)
         assert s.inertia is not None
         rec_c, rec_l, rec_n, rec_t, rec_s = [C], [s.inertia], [], [0.0], [0]
         rec_counts = [counts().clone()] if counts is not None else []
@@ -221,7 +235,7 @@ def run(
                 continue
             tic = time.perf_counter()
             try:
-                s = estep(X, C)
+                s, n_changed = estep_fn(X, C, labels)
             except ValueError as err:  # the init's loss was in range: the update blew it up
                 if on_nonfinite == "stop":
                     diverged, t = True, t - 1
@@ -235,7 +249,7 @@ def run(
             fresh = s if every else None
             rec_c.append(C)
             rec_l.append(s.inertia)  # type: ignore[arg-type]
-            rec_n.append(int((s.labels != labels).sum()))
+            rec_n.append(n_changed)
             rec_t.append(seconds)
             rec_s.append(t)
             if counts is not None:

@@ -1,0 +1,136 @@
+"""Checks for lesson 08 (from a laptop to a cluster).
+
+1. :func:`check_lloyd_from_shards` — write one data-parallel Lloyd step: per-shard statistics,
+   added up, then the means.
+2. :func:`check_allreduce_bytes` — predict how many bytes one iteration reduces.
+3. :func:`check_crossover` — predict from the model where communication starts to dominate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..core import lloyd_step
+from ..distributed.scaling import allreduce_bytes, crossover, project
+from . import ExerciseError, exercise, require
+
+__all__ = [
+    "EX2_D",
+    "EX2_K",
+    "EX2_N",
+    "EX3",
+    "EX3_WORKERS",
+    "check_allreduce_bytes",
+    "check_crossover",
+    "check_lloyd_from_shards",
+]
+
+#: Exercise 2: clusters, features and rows of the job.
+EX2_K, EX2_D, EX2_N = 1000, 128, 10**9
+
+#: Exercise 3: a hypothetical cluster (stated inputs, not measurements) and strong scaling.
+EX3: dict[str, Any] = {
+    "n_samples": 10_000_000, "t_row": 200e-9, "n_clusters": 256, "n_features": 64,
+    "latency": 50e-6, "bandwidth": 1e9,
+}
+#: Exercise 3: the worker counts to consider, 1, 2, 4, ..., 65536.
+EX3_WORKERS = [2**i for i in range(17)]
+
+
+def _cases(seed: int = 8) -> list[tuple[list[np.ndarray], np.ndarray]]:
+    """Shards of unequal sizes (one empty), centres with one that wins nothing."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for t in range(4):
+        d = 1 + t % 3
+        X = rng.normal(size=(60 + 7 * t, d)) + 4.0 * rng.integers(0, 3, size=(60 + 7 * t, 1))
+        C = np.vstack([X[:3], np.full((1, d), 1e3)])  # the last centre is far away: empty
+        a, b = 12 + 3 * t, 40 + 5 * t  # shards of 12.., 28.. and the rest; one empty shard
+        shards = [X[:a], X[a:b], X[b:], X[:0]]
+        out.append((shards, C))
+    return out
+
+
+@exercise(
+    "Exercise 1 (Lloyd from shards)",
+    "write lloyd_from_shards(shards, centers): for every shard, labels, counts n_k and sums S_k "
+    "(ak.cluster_stats(shard, centers) gives them; skip empty shards), add the counts and the "
+    "sums over the shards, then return S_k / n_k for the clusters with n_k > 0 and the old "
+    "centre for the others.",
+)
+def check_lloyd_from_shards(answer: Callable[..., Any]) -> None:
+    """``answer``: a function ``(shards: list of (n_r, d) arrays, centers (k, d)) -> (k, d)``."""
+    require(callable(answer), f"answer should be a function, got {type(answer).__name__}")
+    for shards, C in _cases():
+        try:
+            got = answer([s.copy() for s in shards], C.copy())
+        except Exception as e:  # the student's code: report, do not crash
+            raise ExerciseError(f"your function raised {type(e).__name__}: {e}") from e
+        got = np.asarray(got, dtype=np.float64)
+        want = lloyd_step(np.concatenate(shards), C)
+        require(got.shape == want.shape, f"return shape {want.shape} (k, d), got {got.shape}")
+        require(not np.isnan(got).any(),
+                "NaN in your centres: a cluster with n_k = 0 must keep its old centre")
+        nonempty = [s for s in shards if len(s)]
+        mean_of_means = np.mean([lloyd_step(s, C) for s in nonempty], axis=0)
+        if np.allclose(got, mean_of_means) and not np.allclose(got, want):
+            raise ExerciseError(
+                "that is the average of the shards' means: shards of different sizes must be "
+                "weighted by their counts. Add counts and sums first, divide once at the end."
+            )
+        require(np.allclose(got, want, rtol=1e-10, atol=1e-10),
+                "the centres differ from one Lloyd step on the whole data (ak.lloyd_step)")
+
+
+@exercise(
+    "Exercise 2 (bytes per iteration)",
+    "the all_reduce carries, per cluster, the d sums and the count, plus the loss and the number "
+    "of changed labels, all as float64 (8 bytes). Which of EX2_K, EX2_D, EX2_N matter?",
+)
+def check_allreduce_bytes(answer: Any) -> None:
+    """``answer``: bytes in the buffer reduced per iteration for ``EX2_K`` clusters, ``EX2_D``
+    features and ``EX2_N`` rows."""
+    try:
+        a = float(answer)
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(f"answer should be a number of bytes, got {type(answer).__name__}") from e
+    k, d, n = EX2_K, EX2_D, EX2_N
+    want = allreduce_bytes(k, d)
+    if a >= n:
+        raise ExerciseError("the number of rows does not enter: every rank sends sums, not rows")
+    if a == 8 * k * d:
+        raise ExerciseError("that is the sums alone: the counts n_k travel too (and two scalars)")
+    if a == 8 * k * (d + 1):
+        raise ExerciseError("nearly: the buffer also carries the loss and the changed-label count")
+    if a == want // 2:
+        raise ExerciseError("the buffer is float64: 8 bytes per number, not 4")
+    if a == want // 8:
+        raise ExerciseError("that is the number of float64 numbers; the question asks for bytes")
+    require(a == want, f"got {a:.0f} bytes; count the numbers per cluster, then the scalars")
+
+
+@exercise(
+    "Exercise 3 (where communication dominates)",
+    "strong scaling: compute per iteration is ceil(n/p) * t_row, communication "
+    "ceil(log2 p) * latency + 2 (p-1)/p * B / bandwidth with B = 8 (k (d+1) + 2) bytes; "
+    "sc.project(EX3_WORKERS, **EX3) and sc.crossover do it for you.",
+)
+def check_crossover(answer: Any) -> None:
+    """``answer``: the smallest ``p`` in ``EX3_WORKERS`` whose communication time is at least
+    its compute time, for the inputs ``EX3``."""
+    try:
+        a = int(answer)
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(f"answer should be a number of workers, got {type(answer).__name__}") from e
+    want = crossover(project(EX3_WORKERS, **EX3))
+    require(a in EX3_WORKERS, f"pick one of the powers of two EX3_WORKERS, got {a}")
+    if a == crossover(project(EX3_WORKERS, **dict(EX3, latency=0.0))) and a != want:
+        raise ExerciseError("you left out the latency term ceil(log2 p) * latency")
+    if a == crossover(project(EX3_WORKERS, **dict(EX3, bandwidth=1e30))) and a != want:
+        raise ExerciseError("you left out the bandwidth term 2 (p-1)/p * B / bandwidth")
+    if want is not None and a == want // 2:
+        raise ExerciseError("at that p computation still takes longer: one doubling more")
+    require(a == want, f"at p = {a} the model does not cross over first; tabulate both terms")

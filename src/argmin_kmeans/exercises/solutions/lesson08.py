@@ -1,0 +1,38 @@
+"""Worked solutions for lesson 08 (from a laptop to a cluster)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...core import cluster_stats
+from ...distributed.scaling import crossover, project
+from ..lesson08 import EX2_D, EX2_K, EX3, EX3_WORKERS
+
+
+def lloyd_from_shards(shards: list[np.ndarray], centers: np.ndarray) -> np.ndarray:
+    """Exercise 1. Each shard contributes its counts and sums (what one rank computes); their
+    sums over the shards are the whole data's, so one division gives Lloyd's step. An empty
+    cluster keeps its centre."""
+    k, d = centers.shape
+    counts, sums = np.zeros(k), np.zeros((k, d))
+    for X in shards:
+        if len(X) == 0:  # an empty shard contributes nothing
+            continue
+        _, n_r, s_r = cluster_stats(X, centers)
+        counts += n_r  # what the all_reduce adds up
+        sums += s_r
+    safe = np.maximum(counts, 1.0)[:, None]
+    return np.where(counts[:, None] > 0, sums / safe, centers)
+
+
+def allreduce_bytes() -> int:
+    """Exercise 2. Per cluster d sums and 1 count, plus the loss and the changed-label count:
+    ``k (d + 1) + 2`` float64 numbers, 8 bytes each. The rows never travel."""
+    return 8 * (EX2_K * (EX2_D + 1) + 2)
+
+
+def crossover_workers() -> int | None:
+    """Exercise 3. Tabulate the model and take the first p whose communication time is at least
+    its compute time: compute halves with every doubling of p, communication grows by one
+    latency step."""
+    return crossover(project(EX3_WORKERS, **EX3))

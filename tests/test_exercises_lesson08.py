@@ -1,0 +1,114 @@
+"""Lesson 08 exercises: every check accepts the worked solution, rejects wrong answers helpfully,
+and treats ``None`` as "not attempted yet"."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from argmin_kmeans.exercises import ExerciseError
+from argmin_kmeans.exercises import lesson08 as ex
+from argmin_kmeans.exercises.solutions import lesson08 as sol
+
+
+def test_none_prints_not_attempted_and_a_hint(capsys) -> None:
+    for check in (ex.check_lloyd_from_shards, ex.check_allreduce_bytes, ex.check_crossover):
+        assert check(None) is None
+        out = capsys.readouterr().out
+        assert "not attempted yet" in out and "Hint:" in out
+
+
+def test_worked_solutions_are_accepted(capsys) -> None:
+    assert ex.check_lloyd_from_shards(sol.lloyd_from_shards)
+    assert ex.check_allreduce_bytes(sol.allreduce_bytes())
+    assert ex.check_crossover(sol.crossover_workers())
+    assert capsys.readouterr().out.count("correct.") == 3
+
+
+def test_the_cases_have_an_empty_shard_and_an_empty_cluster() -> None:
+    for shards, C in ex._cases():
+        assert any(len(s) == 0 for s in shards)
+        assert len({len(s) for s in shards}) > 2  # shards of different sizes
+        X = np.concatenate(shards)
+        assert ((X[:, None, :] - C[None]) ** 2).sum(axis=2).argmin(axis=1).max() < len(C) - 1
+
+
+def _mean_of_means(shards, centers):
+    out = []
+    for X in shards:
+        if len(X):
+            lab = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2).argmin(axis=1)
+            out.append([X[lab == j].mean(axis=0) if (lab == j).any() else centers[j]
+                        for j in range(len(centers))])
+    return np.mean(np.array(out), axis=0)
+
+
+def _nan_for_empty(shards, centers):
+    X = np.concatenate(shards)
+    lab = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2).argmin(axis=1)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.array([X[lab == j].mean(axis=0) for j in range(len(centers))])
+
+
+def _first_shard_only(shards, centers):
+    return sol.lloyd_from_shards(shards[:1], centers)
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        (_mean_of_means, "average of the shards' means"),
+        (_nan_for_empty, "must keep its old centre"),
+        (_first_shard_only, "differ from one Lloyd step"),
+        (lambda shards, c: c[:2], r"return shape \(4, 1\)"),
+        (lambda shards, c: 1 / 0, "ZeroDivisionError"),
+        (3, "should be a function"),
+    ],
+)
+def test_exercise1_rejects(answer, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_lloyd_from_shards(answer)
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        (8 * ex.EX2_K * ex.EX2_D * ex.EX2_N, "rows does not enter"),
+        (8 * ex.EX2_K * ex.EX2_D, "sums alone"),
+        (8 * ex.EX2_K * (ex.EX2_D + 1), "nearly"),
+        (4 * (ex.EX2_K * (ex.EX2_D + 1) + 2), "8 bytes per number"),
+        (ex.EX2_K * (ex.EX2_D + 1) + 2, "number of float64 numbers"),
+        (12345, "count the numbers"),
+        ("many", "a number of bytes"),
+    ],
+)
+def test_exercise2_rejects(answer, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_allreduce_bytes(answer)
+
+
+def test_exercise3_answer_is_where_comm_first_reaches_compute() -> None:
+    from argmin_kmeans.distributed import scaling as sc
+
+    t = sc.project(ex.EX3_WORKERS, **ex.EX3)
+    p = sol.crossover_workers()
+    i = ex.EX3_WORKERS.index(p)
+    assert t["comm"][i] >= t["compute"][i] and t["comm"][i - 1] < t["compute"][i - 1]
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        (8192, "latency term"),
+        (2048, "one doubling more"),
+        (1000, "powers of two"),
+        (65536, "does not cross over first"),
+        ("lots", "a number of workers"),
+    ],
+)
+def test_exercise3_rejects(answer, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_crossover(answer)

@@ -1,0 +1,49 @@
+"""The figures of lesson 08 build from plain numbers and carry titles, labels and legends."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.figure import Figure
+
+from argmin_kmeans.distributed import scaling as sc
+from argmin_kmeans.plotting import scaling as plots
+
+KW = {"t_row": 1e-7, "n_clusters": 8, "n_features": 8, "latency": 1e-4, "bandwidth": 1e9}
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: plots.memory_figure([10, 100], [5e6, 5e7], [1e6, 1e6], [4e6, 4e7]),
+        lambda: plots.time_figure([10, 100], [1e-3, 1e-2], [4, 16], [1e9, 2e9], [1e9, 3e9], 5e9),
+        lambda: plots.reduction_figure(3),
+        lambda: plots.projection_figure(sc.project([1, 2, 4], n_samples=1000, **KW),
+                                        sc.project([1, 2, 4], n_samples=100, weak=True, **KW),
+                                        "stated inputs"),
+        lambda: plots.inits_figure({"a": [1.0, 2.0], "b": [0.5]}, {"a": 0, "b": 3}),
+        *plots.FIGURES.values(),
+    ],
+)
+def test_figures_have_titles_and_labels(build) -> None:
+    fig = build()
+    try:
+        assert isinstance(fig, Figure)
+        for ax in fig.axes:
+            assert ax.get_title()
+            if ax.axison:
+                assert ax.get_xlabel() or ax.get_xticklabels()
+                assert ax.get_ylabel()
+                assert ax.get_legend() is not None
+    finally:
+        plt.close(fig)
+
+
+def test_the_registered_figure_is_labelled_a_projection_from_stated_inputs() -> None:
+    assert list(plots.FIGURES) == ["scaling_projection"]
+    fig = plots.FIGURES["scaling_projection"]()
+    try:
+        assert all("PROJECTION" in ax.get_title() for ax in fig.axes)
+        assert "not measurements" in fig._suptitle.get_text()
+    finally:
+        plt.close(fig)
