@@ -245,7 +245,6 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         assert best is not None
         self._mean = mean
         self._centers_c = _tensor(best.final_centers)  # centred, on the compute device
-        self._as_numpy, self._out_device = as_numpy, out_device
 
         def out(t: torch.Tensor) -> ArrayLike:
             return _to_output(t, as_numpy, out_device)
