@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv lab test notebooks bench figures clean
+.PHONY: venv lab site test notebooks bench figures clean
 
 venv: $(STAMP)
 
@@ -21,6 +21,13 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: venv
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
 	  notebooks/00_start_here.ipynb
+
+# The course as a static HTML site in _build/html: jupyter-book 1.x from the notebooks' stored
+# outputs (nothing is executed), warnings are errors, and every script, style and font a page
+# loads is in the build (site/vendor/), so the site works offline. Open _build/html/index.html.
+site: venv
+	rm -rf _build
+	$(VENV)/bin/jupyter-book build . --config site/_config.yml --toc site/_toc.yml -W --path-output .
 
 # Unit + property tests of the core, nbval (strict) on every notebook, browser tests.
 test: venv
@@ -40,4 +47,4 @@ figures: venv
 	$(PY) -m argmin_kmeans.figures figures
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis _build

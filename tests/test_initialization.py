@@ -211,9 +211,9 @@ def test_fit_from_kmeans_plusplus_finds_the_blobs() -> None:
         ({"n_local_trials": 0}, ValueError, "n_local_trials"),
         ({"sample_weight": np.ones(49)}, ValueError, r"shape \(n_samples,\) = \(50,\)"),
         ({"sample_weight": -np.ones(50)}, ValueError, r"sample_weight\[0\]=-1.0"),
-        ({"sample_weight": np.zeros(50)}, ValueError, "positive sum"),
+        ({"sample_weight": np.zeros(50)}, ValueError, "at least one non-zero weight"),
         ({"sample_weight": np.full(50, np.nan)}, ValueError, "non-finite"),
-        ({"sample_weight": np.ones(50, dtype=int)}, TypeError, "sample_weight has dtype"),
+        ({"sample_weight": np.array(["a"] * 50)}, TypeError, "sample_weight must be an array of numbers"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, error, match) -> None:

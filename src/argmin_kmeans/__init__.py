@@ -20,7 +20,16 @@ from .core import (
     sq_distances,
 )
 from .engine import METHODS, History, fit
-from .initialization import random_init
+from .estimator import KMeans
+from .initialization import kmeans_plusplus, random_init
+from .relax import (
+    fixed_point_jacobian,
+    perturbed_argmax,
+    soft_assign,
+    soft_kmeans_loss,
+    soft_lloyd_step,
+    straight_through_assign,
+)
 from .stochastic import fit_stochastic, minibatch_step, online_step, sgd_step
 
 __version__ = "0.2.0"
@@ -41,6 +50,14 @@ __all__ = [
     "History",
     "fit",
     "random_init",
+    "kmeans_plusplus",
+    "KMeans",
+    "soft_assign",
+    "soft_kmeans_loss",
+    "soft_lloyd_step",
+    "straight_through_assign",
+    "perturbed_argmax",
+    "fixed_point_jacobian",
     "fit_stochastic",
     "minibatch_step",
     "online_step",

@@ -204,21 +204,33 @@ def check_pair(
 
 
 def check_sample_weight(sample_weight: object, n: int, like: torch.Tensor) -> torch.Tensor:
-    """``sample_weight`` as a float64 ``(n,)`` tensor on ``like``'s device: finite, >= 0, sum > 0."""
+    """``sample_weight`` as a float64 ``(n,)`` tensor on ``like``'s device: finite, >= 0, with a
+    positive sum. Tensors (float or integer), NumPy arrays and sequences of numbers (integer
+    weights count repeated rows, as in scikit-learn); ``None`` means all ones."""
     if sample_weight is None:
         return torch.ones(n, dtype=torch.float64, device=like.device)
-    w = as_tensor(sample_weight, "sample_weight")
-    if w.shape != (n,):
+    if isinstance(sample_weight, torch.Tensor):
+        w = sample_weight.detach()
+        if not (w.is_floating_point() or w.dtype in (torch.int32, torch.int64)):
+            raise TypeError(f"sample_weight has dtype {w.dtype}; use float or integer weights")
+    else:
+        try:
+            w = torch.from_numpy(np.array(sample_weight, dtype=np.float64))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"sample_weight must be an array of numbers, got {type(sample_weight).__name__}"
+            ) from exc
+    w = w.to(device=like.device, dtype=torch.float64)
+    if tuple(w.shape) != (n,):
         raise ValueError(
             f"sample_weight must have shape (n_samples,) = ({n},), got shape {tuple(w.shape)}"
         )
     check_finite(w, "sample_weight")
-    w = w.detach().to(device=like.device, dtype=torch.float64)
     if bool((w < 0).any()):
         i = int((w < 0).nonzero()[0, 0])
         raise ValueError(f"sample_weight must be >= 0, got sample_weight[{i}]={w[i].item()!r}")
     if not float(w.sum()) > 0:
-        raise ValueError("sample_weight must have a positive sum (every weight is 0)")
+        raise ValueError("sample_weight must contain at least one non-zero weight (all are zero)")
     return w
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "newton_step",
     "Stats",
     "estep",
+    "estep_weighted",
     "stats_for_labels",
     "gradient",
     "gd_update",
@@ -84,7 +85,8 @@ class Stats(NamedTuple):
     Attributes
     ----------
     labels : int64, shape (n_samples,)
-    counts : int64, shape (n_clusters,) — :math:`n_k`
+    counts : int64, shape (n_clusters,) — :math:`n_k` (float64 weight sums :math:`W_k` for a
+        weighted E-step)
     sums : shape (n_clusters, n_features) — :math:`S'_k = \sum_{i\in C_k}(x_i - m_k)`
     shift : shape (n_features,) or (n_clusters, n_features) — the reference point
         :math:`m_k` of each cluster's sum: one point for all (the general path), or each
@@ -148,6 +150,25 @@ def estep(
     return Stats(r.labels, r.counts, r.sums, r.shift, r.inertia)
 
 
+def estep_weighted(X: torch.Tensor, C: torch.Tensor, w: torch.Tensor) -> Stats:
+    r"""The weighted E-step: labels as :func:`estep`, counts :math:`W_k = \sum_{i\in C_k} w_i`
+    (float64), sums :math:`\sum_{i\in C_k} w_i (x_i - c_k)` (relative to each centre: shift =
+    ``C``) and the inertia :math:`\sum_i w_i \lVert x_i - c_{l_i}\rVert^2`. ``w`` ``(n,)``
+    float64, finite, >= 0 (validated). Every update rule takes these statistics unchanged: the
+    weighted loss has gradient :math:`2(W_k c_k - S_k)` and Hessian :math:`2 W_k I`."""
+    X, C = X.detach(), C.detach()
+    labels = estep(X, C, with_inertia=False).labels
+    diff = X - C[labels]
+    wx = w.to(X.dtype)[:, None]
+    k = C.shape[0]
+    sums = torch.zeros_like(C).index_add_(0, labels, diff * wx)
+    counts = torch.zeros(k, dtype=torch.float64, device=X.device).index_add_(0, labels, w)
+    inertia = ((diff * diff) * wx).sum()
+    if not bool(torch.isfinite(inertia)):
+        raise _overflow("the inertia", X)
+    return Stats(labels, counts, sums, C, inertia)
+
+
 def stats_for_labels(X: torch.Tensor, C: torch.Tensor, labels: torch.Tensor) -> Stats:
     """The statistics of a *given* labelling (no E-step), shifted by the centres' mean."""
     m = C.detach().mean(dim=0)
@@ -181,6 +202,8 @@ def newton_update(C: torch.Tensor, s: Stats) -> torch.Tensor:
 def means_update(C: torch.Tensor, s: Stats) -> torch.Tensor:
     r"""Lloyd's M-step :math:`S_k / n_k = m + S'_k / n_k`; an empty cluster keeps its centre."""
     n = s.counts[:, None]
+    if n.is_floating_point():  # weights: W_k in float64
+        n = n.to(s.sums.dtype)
     return torch.where(n > 0, s.sums / n + s.shift, C)  # 0/0 for an empty cluster is discarded
 
 

@@ -28,9 +28,18 @@ from ._validation import (
     check_lr,
     check_pair,
     check_real,
+    check_sample_weight,
     to_output,
 )
-from .core import Stats, estep, gd_update, means_update, newton_update, relocate_empty
+from .core import (
+    Stats,
+    estep,
+    estep_weighted,
+    gd_update,
+    means_update,
+    newton_update,
+    relocate_empty,
+)
 
 __all__ = ["History", "Update", "EStep", "run", "fit", "METHODS", "LABEL_FIXED_POINT"]
 
@@ -294,6 +303,7 @@ def fit(
     lr: float | ArrayLike | None = None,
     max_iter: int = 300,
     tol: float = 1e-4,
+    sample_weight: ArrayLike | None = None,
 ) -> History:
     r"""Minimise the k-means loss from ``init`` with one update rule, recording every iteration.
 
@@ -314,6 +324,10 @@ def fit(
         Used by gradient descent only: threshold on the squared distance still to go to the
         fixed point, :math:`\sum_k \lVert c_k - S_k/n_k\rVert^2` (non-empty clusters), relative
         to the mean per-feature variance of ``X`` (scikit-learn's scaling of ``tol``).
+    sample_weight : array of shape (n_samples,), optional
+        Non-negative weights: the loss becomes :math:`\sum_i w_i \min_k \lVert x_i - c_k\rVert^2`,
+        and :math:`n_k, S_k` become weighted sums (:func:`~argmin_kmeans.core.estep_weighted`);
+        every rule is unchanged. Integer weights give the run of the repeated rows.
 
     Returns
     -------
@@ -348,7 +362,15 @@ def fit(
         assert s is not None  # a full-batch run records every step
         return rule(Xt, C, s, eta)
 
+    estep_fn = _local_estep
+    if sample_weight is not None:
+        w = check_sample_weight(sample_weight, Xt.shape[0], Xt)
+
+        def estep_fn(X: torch.Tensor, C: torch.Tensor, prev: torch.Tensor | None) -> tuple[Stats, int]:
+            s = estep_weighted(X, C, w)
+            return s, (0 if prev is None else int((s.labels != prev).sum()))
+
     return run(
         Xt, C, update, method=method, max_iter=max_iter, lr=lr, tol=tol * tol_scale(Xt),
-        fixed_point=method in LABEL_FIXED_POINT, numpy_out=np_out,
+        fixed_point=method in LABEL_FIXED_POINT, numpy_out=np_out, estep_fn=estep_fn,
     )

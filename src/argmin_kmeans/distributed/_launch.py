@@ -12,6 +12,8 @@ each inside an initialised process group, and returns every rank's result. It ne
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime
 import os
 import pickle
@@ -203,9 +205,8 @@ def _numpy_history(h: History) -> History:
     def np_(a: Any) -> np.ndarray:
         return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
 
-    return History(method=h.method, centers=np_(h.centers), loss=np_(h.loss),
-                   n_changed=np_(h.n_changed), labels=np_(h.labels), n_iter=h.n_iter,
-                   converged=h.converged, lr=h.lr)
+    return dataclasses.replace(h, centers=np_(h.centers), loss=np_(h.loss),
+                               n_changed=np_(h.n_changed), labels=np_(h.labels))
 
 
 def _same(a: History, b: History) -> bool:

@@ -118,9 +118,9 @@ def _global_estep(comm: Comm, k: int, d: int) -> object:
         stats = Stats(
             labels=labels,
             counts=buf[k * d : k * d + k].round().to(torch.int64),  # integers < 2**53: exact
-            sums=buf[: k * d].view(k, d).to(X.dtype),
+            sums=buf[: k * d].view(k, d).to(X.dtype, copy=True),  # buf is reused
             shift=C,
-            inertia=buf[k * d + k].to(X.dtype),
+            inertia=buf[k * d + k].to(X.dtype, copy=True),
         )
         return stats, int(buf[-1])
 
