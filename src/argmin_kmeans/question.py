@@ -29,8 +29,17 @@ from typing import Callable, Literal
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, as_tensor, check_int, check_lr, check_pair
-from .core import cluster_stats, kmeans_loss
+from ._validation import (
+    ArrayLike,
+    as_tensor,
+    check_choice,
+    check_int,
+    check_lr,
+    check_pair,
+    check_seed,
+)
+from .core import Stats, estep, gd_update, kmeans_loss
+from .engine import History, run
 from .naive import question_loss
 
 __all__ = [
@@ -148,18 +157,19 @@ def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> to
 
 @dataclass(frozen=True)
 class QuestionRun:
-    """What :func:`question_experiment` recorded.
+    """What :func:`question_experiment` recorded: the engine's :class:`History` and what the
+    question's loop adds to it.
 
     Attributes
     ----------
+    history : History
+        The checkpoints (every ``record_every`` steps and after the last), from
+        :func:`argmin_kmeans.engine.run`: ``history.loss`` is the inertia of the full data in
+        float64, ``history.centers`` the centres at each checkpoint (float64 copies).
     init, centers : tensor, shape (n_clusters, n_features)
-        The starting and the final centres.
+        The starting and the final centres, in X's dtype.
     batch_loss : ndarray, shape (n_steps,)
         The loss the question prints: step ``t``'s mini-batch loss, before its update.
-    steps : ndarray of int, shape (n_records,)
-        Steps at which the full-data loss was recorded (0, ``record_every``, ..., ``n_steps``).
-    full_loss : ndarray, shape (n_records,)
-        ``kmeans_loss(X, centres after steps[j] updates)``, in float64.
     moves : ndarray of int, shape (n_clusters,)
         In how many steps each centre moved, i.e. won at least one sample of the batch.
     lr : float
@@ -167,20 +177,29 @@ class QuestionRun:
     implementation : {"question", "core"}
     """
 
+    history: History
     init: torch.Tensor
     centers: torch.Tensor
     batch_loss: np.ndarray
-    steps: np.ndarray
-    full_loss: np.ndarray
     moves: np.ndarray
     lr: float
     batch_size: int
     implementation: str
 
     @property
+    def steps(self) -> np.ndarray:
+        """Steps at which the full-data loss was recorded (0, ``record_every``, ..., ``n_steps``)."""
+        return self.history.steps
+
+    @property
+    def full_loss(self) -> np.ndarray:
+        """``kmeans_loss(X, centres after steps[j] updates)`` in float64, shape (n_records,)."""
+        return torch.as_tensor(self.history.loss).detach().cpu().numpy().astype(np.float64)
+
+    @property
     def final_loss(self) -> float:
         """Full-data loss of the final centres."""
-        return float(self.full_loss[-1])
+        return self.history.final_loss
 
     @property
     def n_steps(self) -> int:
@@ -220,74 +239,71 @@ def question_experiment(
         ``"question"``: the question's loop — one leaf tensor ``c``, the loss of
         :func:`~argmin_kmeans.naive.question_loss`, ``backward()``, ``c -= lr * c.grad`` under
         ``torch.no_grad()``, ``c.grad.zero_()``. ``"core"``: the same update in closed form,
-        the arithmetic of :func:`~argmin_kmeans.gd_step` (no autograd, no ``(k, batch, d)``
-        tensor). Both compute
-        :math:`c_k - 2\eta(m_k c_k - S_k^B)`, to rounding.
+        :func:`argmin_kmeans.core.gd_update` on the E-step of the batch (no autograd, no
+        ``(k, batch, d)`` tensor). Both compute :math:`c_k - 2\eta(m_k c_k - S_k^B)`, to
+        rounding.
 
     Returns
     -------
     QuestionRun
+
+    Notes
+    -----
+    The loop is :func:`argmin_kmeans.engine.run`: the update closure draws the batch, takes the
+    step in X's dtype and notes the batch loss and which centres moved; the engine keeps the
+    checkpoints. It runs on a float64 copy of ``X`` so that the recorded full-data loss is
+    float64 whatever the working precision (the steps themselves are taken in X's dtype).
     """
     Xt, C0, _ = check_pair(X, init)
     steps_n = check_int(n_steps, "n_steps", low=0)
     b = check_int(batch_size, "batch_size", low=1)
     every = check_int(record_every, "record_every", low=1)
+    g = torch.Generator().manual_seed(check_seed(seed))
+    method = check_choice(implementation, "implementation", ("question", "core"))
     eta = check_lr(lr, C0.shape[0], C0)
     if not isinstance(eta, float):
         raise TypeError("the question uses one global lr (a float), not one per centre")
-    if implementation not in ("question", "core"):
-        raise ValueError(f"implementation must be 'question' or 'core', got {implementation!r}")
     Xt = Xt.detach()
     n = Xt.shape[0]
-    g = torch.Generator().manual_seed(int(seed))
     # the question's trainable centres; it wrote torch.tensor(init, requires_grad=True), which
     # warns: copying a tensor that way is spelled .detach().clone().requires_grad_(True)
-    c = C0.detach().clone().requires_grad_(implementation == "question")
-    init_copy = C0.detach().clone()
+    c = C0.detach().clone().requires_grad_(method == "question")
     batch_loss = np.empty(steps_n)
-    moves = torch.zeros(C0.shape[0], dtype=torch.int64)
-    rec_steps, rec_loss = [], []
+    moves = torch.zeros(C0.shape[0], dtype=torch.int64, device=Xt.device)
 
-    X64 = Xt.double()
-
-    def record(t: int) -> None:
-        with torch.no_grad():
-            rec_steps.append(t)
-            rec_loss.append(float(kmeans_loss(X64, c.detach().double())))
-
-    record(0)
-    for t in range(steps_n):
-        idx = torch.randint(n, (b,), generator=g).to(Xt.device)
-        xb = Xt[idx]
+    def update(_: torch.Tensor, __: Stats | None, t: int) -> torch.Tensor:
+        nonlocal c
+        xb = Xt[torch.randint(n, (b,), generator=g).to(Xt.device)]
         before = c.detach().clone()
-        if implementation == "question":
-            loss = question_loss(xb, c)
-            loss.backward()
+        if method == "question":
+            with torch.enable_grad():  # the engine runs under no_grad; the question's loop does not
+                loss = question_loss(xb, c)
+                loss.backward()
             with torch.no_grad():
                 c -= eta * c.grad
-            c.grad.zero_()
-            batch_loss[t] = float(loss.detach())
+            c.grad.zero_()  # type: ignore[union-attr]
+            batch_loss[t - 1] = float(loss.detach())
         else:
-            # gd_step's update, c - eta * 2(m_k c_k - S_k), from one assignment that also gives
-            # the batch loss (gd_step alone would not return it)
-            with torch.no_grad():
-                labels, counts, sums = cluster_stats(xb, c)
-                diff = xb - c[labels]  # (batch, d)
-                batch_loss[t] = float((diff * diff).sum())
-                c = c - eta * 2.0 * (counts[:, None] * c - sums)
-        moves += (c.detach() != before).any(dim=1).cpu()
-        if (t + 1) % every == 0 or t + 1 == steps_n:
-            record(t + 1)
+            s = estep(xb, c)  # one E-step of the batch: the statistics and the batch loss
+            batch_loss[t - 1] = float(s.inertia)  # type: ignore[arg-type]
+            c = gd_update(c, s, eta)
+        moves.add_((c.detach() != before).any(dim=1))
+        return c.detach().to(torch.float64, copy=True)
+
+    record = sorted(set(range(0, steps_n + 1, every)) | {steps_n})
+    history = run(
+        Xt.double(), C0.detach().double(), update, method=f"question ({method})",
+        max_iter=steps_n, lr=eta, tol=None, record_steps=record, batch_size=b,
+    )
     return QuestionRun(
-        init=init_copy,
+        history=history,
+        init=C0.detach().clone(),
         centers=c.detach().clone(),
         batch_loss=batch_loss,
-        steps=np.asarray(rec_steps, dtype=np.int64),
-        full_loss=np.asarray(rec_loss, dtype=np.float64),
-        moves=moves.numpy(),
+        moves=moves.cpu().numpy(),
         lr=eta,
         batch_size=b,
-        implementation=implementation,
+        implementation=method,
     )
 
 
