@@ -37,7 +37,7 @@ bench: venv
 	$(PY) benchmarks/bench_lloyd.py
 
 figures: venv
-	$(PY) -m argmin_kmeans.figures figures
+	$(PY) -m argmin_kmeans.plotting.figures figures
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

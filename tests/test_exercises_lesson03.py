@@ -46,7 +46,7 @@ def test_the_worked_numbers() -> None:
 def test_basin_threshold_matches_lloyd_from_every_start_in_the_window() -> None:
     """The threshold is exact on a grid of starts of the lesson's window, via ``ak.fit``'s
     vectorised twin ``lloyd_1d`` (itself tested against ``fit`` in the lesson)."""
-    from argmin_kmeans.landscape import lloyd_1d, lloyd_fixed_points_1d
+    from argmin_kmeans.landscape_1d import lloyd_1d, lloyd_fixed_points_1d
 
     g = np.linspace(*ex.EX_BASIN_WINDOW, 131)
     c1, c2 = np.meshgrid(g, g)

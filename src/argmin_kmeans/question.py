@@ -1,4 +1,4 @@
-r"""The question's experiment, run end to end and reproducibly, with the baselines to judge it.
+r"""Lesson 02: the question's experiment, run end to end and reproducibly, with baselines to judge it.
 
 The question: 1000 points uniform in :math:`[0, 1)^{200}`, 20 clusters, initial centres = 20
 samples picked at random **with replacement**, then 4001 steps of mini-batch SGD on the centres
@@ -18,7 +18,8 @@ a fraction :math:`2\eta m_k` of the way to the mean of the samples it won. With
 :math:`m_k \approx 100/20 = 5` and :math:`\eta = 10^{-5}` that is :math:`10^{-4}` per step.
 
 Everything here is seeded through one ``torch.Generator`` per call, so a run is a pure function
-of its arguments (up to float32 summation order, which depends on the thread count).
+of its arguments (up to float32 summation order, which depends on the thread count). The data
+are :func:`argmin_kmeans.datasets.uniform_data` and :func:`~argmin_kmeans.datasets.blob_data`.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ import torch
 
 from ._validation import (
     ArrayLike,
-    as_tensor,
     check_choice,
     check_int,
     check_lr,
     check_pair,
     check_seed,
+    check_X,
 )
 from .core import Stats, estep, gd_update, kmeans_loss
 from .engine import History, run
@@ -45,8 +46,6 @@ from .naive import question_loss
 __all__ = [
     "QUESTION_SETUP",
     "QuestionRun",
-    "uniform_data",
-    "blob_data",
     "init_with_replacement",
     "question_experiment",
     "mean_centers",
@@ -72,66 +71,7 @@ Implementation = Literal["question", "core"]
 
 
 
-# --------------------------------------------------------------------------- data and inits
-
-
-def uniform_data(
-    n_samples: int = 1000,
-    n_features: int = 200,
-    *,
-    seed: int = 0,
-    dtype: torch.dtype = torch.float32,
-) -> torch.Tensor:
-    """The question's data: ``n_samples`` points uniform in the unit cube.
-
-    Returns
-    -------
-    X : tensor, shape (n_samples, n_features)
-        Entries i.i.d. uniform on :math:`[0, 1)`. It has **no cluster structure**: the expected
-        loss of a single centre at the centre of the cube, 1/2, is :math:`n d / 12` (the variance
-        of U(0, 1) is 1/12).
-    """
-    n = check_int(n_samples, "n_samples", low=1)
-    d = check_int(n_features, "n_features", low=1)
-    g = torch.Generator().manual_seed(int(seed))
-    return torch.rand(n, d, generator=g, dtype=dtype)
-
-
-def blob_data(
-    n_samples: int = 1000,
-    n_features: int = 200,
-    n_clusters: int = 20,
-    *,
-    spread: float = 0.05,
-    seed: int = 0,
-    dtype: torch.dtype = torch.float32,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    r"""Data with real cluster structure, on the question's scale.
-
-    ``n_clusters`` true centres uniform in :math:`[0, 1)^{d}`; each sample is a true centre
-    (chosen uniformly) plus Gaussian noise of standard deviation ``spread`` per feature.
-
-    Returns
-    -------
-    X : tensor, shape (n_samples, n_features)
-    true_centers : tensor, shape (n_clusters, n_features)
-    true_labels : int64 tensor, shape (n_samples,)
-
-    Notes
-    -----
-    Two true centres are :math:`\sqrt{d/6} \approx 5.8` apart on average for :math:`d = 200`,
-    while a sample lies about :math:`\sigma\sqrt{d} \approx 0.71` from its own: well separated.
-    """
-    n = check_int(n_samples, "n_samples", low=1)
-    d = check_int(n_features, "n_features", low=1)
-    k = check_int(n_clusters, "n_clusters", low=1)
-    if not isinstance(spread, (int, float)) or not np.isfinite(spread) or spread < 0:
-        raise ValueError(f"spread must be a finite number >= 0, got spread={spread!r}")
-    g = torch.Generator().manual_seed(int(seed))
-    true_centers = torch.rand(k, d, generator=g, dtype=dtype)
-    labels = torch.randint(k, (n,), generator=g)
-    X = true_centers[labels] + spread * torch.randn(n, d, generator=g, dtype=dtype)
-    return X, true_centers, labels
+# --------------------------------------------------------------------------- the init
 
 
 def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> torch.Tensor:
@@ -143,11 +83,9 @@ def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> to
         A copy. Two rows can be the same sample (probability 17.4 % for 20 of 1000); a
         duplicate centre never wins a sample (ties go to the lowest index) and never moves.
     """
-    Xt = as_tensor(X, "X")
-    if Xt.ndim != 2 or Xt.shape[0] == 0:
-        raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
+    Xt, _ = check_X(X)
     k = check_int(n_clusters, "n_clusters", low=1)
-    g = torch.Generator().manual_seed(int(seed))
+    g = torch.Generator().manual_seed(check_seed(seed))
     idx = torch.randint(Xt.shape[0], (k,), generator=g)
     return Xt.detach()[idx.to(Xt.device)].clone()
 
@@ -319,9 +257,7 @@ def mean_centers(X: ArrayLike, n_clusters: int) -> torch.Tensor:
         Its loss is the one-cluster loss :math:`\sum_i \lVert x_i - \bar x\rVert^2`, the
         smallest loss any *single* centre can reach (all ties go to centre 0).
     """
-    Xt = as_tensor(X, "X")
-    if Xt.ndim != 2 or Xt.shape[0] == 0:
-        raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
+    Xt, _ = check_X(X)
     k = check_int(n_clusters, "n_clusters", low=1)
     return Xt.detach().mean(dim=0, keepdim=True).repeat(k, 1)
 
@@ -333,12 +269,10 @@ def box_centers(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> torch.Tensor
     -------
     centers : tensor, shape (n_clusters, n_features)
     """
-    Xt = as_tensor(X, "X")
-    if Xt.ndim != 2 or Xt.shape[0] == 0:
-        raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
+    Xt, _ = check_X(X)
     k = check_int(n_clusters, "n_clusters", low=1)
     lo, hi = Xt.detach().min(dim=0).values, Xt.detach().max(dim=0).values
-    g = torch.Generator().manual_seed(int(seed))
+    g = torch.Generator().manual_seed(check_seed(seed))
     u = torch.rand(k, Xt.shape[1], generator=g, dtype=Xt.dtype).to(Xt.device)
     return lo + u * (hi - lo)
 
@@ -366,21 +300,24 @@ def sklearn_centers(
     """
     from sklearn.cluster import KMeans
 
-    Xn = as_tensor(X, "X").detach().cpu().double().numpy()
+    Xn = check_X(X)[0].detach().cpu().double().numpy()
     k = check_int(n_clusters, "n_clusters", low=1)
     r = check_int(n_init, "n_init", low=1)
-    if not isinstance(init, str):
-        init = as_tensor(init, "init").detach().cpu().double().numpy()
+    seed = check_seed(seed)
+    if isinstance(init, str):
+        init = check_choice(init, "init", ("k-means++", "random"))
+    else:
+        init = check_X(init, "init")[0].detach().cpu().double().numpy()
         if r != 1:
             raise ValueError(f"an explicit init is one start: use n_init=1, got n_init={r}")
-    km = KMeans(n_clusters=k, init=init, n_init=r, random_state=int(seed), algorithm="lloyd")
+    km = KMeans(n_clusters=k, init=init, n_init=r, random_state=seed, algorithm="lloyd")
     km.fit(Xn)
     return torch.from_numpy(km.cluster_centers_)
 
 
 def loss64(X: ArrayLike, centers: ArrayLike) -> float:
     """``kmeans_loss`` computed in float64 (so losses of float32 and float64 runs compare)."""
-    Xt, Ct = as_tensor(X, "X"), as_tensor(centers, "centers")
+    Xt, Ct = check_X(X)[0], check_X(centers, "centers")[0]
     with torch.no_grad():
         return float(kmeans_loss(Xt.detach().double(), Ct.detach().double().to(Xt.device)))
 

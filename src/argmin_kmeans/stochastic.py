@@ -56,13 +56,20 @@ sample has been seen ``p`` times (a batch may straddle two passes).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Callable, Literal, Sequence
 
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, as_tensor, check_int, check_lr, check_pair, to_output
+from ._validation import (
+    ArrayLike,
+    check_choice,
+    check_int,
+    check_lr,
+    check_pair,
+    check_seed,
+    to_output,
+)
 from .core import estep, gd_update
 from .engine import History, fit, run
 
@@ -75,10 +82,7 @@ __all__ = [
     "online_step",
     "minibatch_step",
     "fit_stochastic",
-    "race_data",
     "race",
-    "plot_race",
-    "FIGURES",
 ]
 
 Method = Literal["sgd", "online", "minibatch", "adam", "sklearn"]
@@ -148,11 +152,9 @@ def batch_indices(n_samples: int, batch_size: int, n_steps: int, *, seed: int = 
         within each pass over the data).
     """
     n = check_int(n_samples, "n_samples", low=1)
-    b = check_int(batch_size, "batch_size", low=1)
+    b = check_int(batch_size, "batch_size", low=1, high=n)
     t = check_int(n_steps, "n_steps", low=0)
-    if b > n:
-        raise ValueError(f"batch_size={b} is more than n_samples={n}")
-    g = torch.Generator().manual_seed(int(seed))
+    g = torch.Generator().manual_seed(check_seed(seed))
     n_perm = math.ceil(t * b / n)
     stream = [torch.randperm(n, generator=g) for _ in range(n_perm)]
     flat = torch.cat(stream) if stream else torch.empty(0, dtype=torch.int64)
@@ -313,12 +315,8 @@ def _eval_steps(eval_every: object, n_steps: int) -> list[int]:
         e = check_int(eval_every, "eval_every", low=1)
         return sorted(set(range(0, n_steps + 1, e)) | {0, n_steps})
     if isinstance(eval_every, (list, tuple, range, np.ndarray)):
-        steps = [int(s) for s in eval_every]
-        bad = [s for s in steps if not 0 <= s <= n_steps]
-        if bad:
-            raise ValueError(
-                f"eval_every steps must lie in [0, n_steps={n_steps}], got {bad[0]} in eval_every"
-            )
+        steps = [check_int(s, f"eval_every[{i}]", low=0, high=n_steps)
+                 for i, s in enumerate(eval_every)]
         return sorted(set(steps) | {0, n_steps})
     raise TypeError(
         f"eval_every must be a positive integer or a sequence of step counts, got {eval_every!r}"
@@ -372,15 +370,12 @@ def fit_stochastic(
     History
         Tensors on X's device in X's dtype (NumPy arrays if ``X`` and ``init`` are NumPy).
     """
-    if method not in STOCHASTIC_METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {sorted(STOCHASTIC_METHODS)}")
+    method = check_choice(method, "method", tuple(STOCHASTIC_METHODS))
     Xt, C, np_out = check_pair(X, init)
     n, k = Xt.shape[0], C.shape[0]
-    b = min(1024, n) if batch_size is None else check_int(batch_size, "batch_size", low=1)
-    if b > n:
-        raise ValueError(f"batch_size={b} is more than n_samples={n}")
+    b = min(1024, n) if batch_size is None else check_int(batch_size, "batch_size", low=1, high=n)
     t_max = check_int(n_steps, "n_steps", low=0)
-    seed = check_int(seed, "seed", low=0)
+    seed = check_seed(seed)
     evals = _eval_steps(eval_every, t_max)
     eta: float | torch.Tensor | None = None
     if method in ("sgd", "adam"):
@@ -493,35 +488,6 @@ def _stepper(
 # --------------------------------------------------------------------------- the race
 
 
-def race_data(
-    n_samples: int = 200_000,
-    n_features: int = 5,
-    n_clusters: int = 15,
-    *,
-    box: float = 8.0,
-    seed: int = 3,
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""A Gaussian mixture for the passes-over-the-data race (float64, reproducible).
-
-    ``n_clusters`` means uniform in :math:`[-\mathrm{box}, \mathrm{box}]^{d}`, unequal mixing
-    weights (Dirichlet(2)), unit isotropic noise.
-
-    Returns
-    -------
-    X : ndarray, shape (n_samples, n_features)
-    means : ndarray, shape (n_clusters, n_features)
-        The generating means (their loss is about ``n_samples * n_features``).
-    """
-    n = check_int(n_samples, "n_samples", low=1)
-    d = check_int(n_features, "n_features", low=1)
-    k = check_int(n_clusters, "n_clusters", low=1)
-    rng = np.random.default_rng(seed)
-    means = rng.uniform(-box, box, size=(k, d))
-    weights = rng.dirichlet(np.full(k, 2.0))
-    X = means[rng.choice(k, size=n, p=weights)] + rng.normal(size=(n, d))
-    return X, means
-
-
 def race(
     X: ArrayLike,
     init: ArrayLike,
@@ -586,92 +552,3 @@ def race(
             X, init, method, batch_size=batch_size, n_steps=t, lr=lr, seed=seed, eval_every=ev
         )
     return out
-
-
-#: Line styles of :func:`plot_race`, by method.
-_STYLE = {
-    "gd": dict(color="tab:gray", marker="s", ls="-"),
-    "lloyd": dict(color="black", marker="o", ls="-"),
-    "online": dict(color="tab:green", ls="-"),
-    "minibatch": dict(color="tab:blue", ls="-", lw=2.5),
-    "sklearn": dict(color="tab:orange", ls="--", lw=1.5),
-    "sgd": dict(color="tab:red", ls="-"),
-    "adam": dict(color="tab:purple", ls="-"),
-}
-
-
-def plot_race(results: dict[str, History], axes=None):
-    """Two panels: loss per sample, and excess over the best final loss, against passes (log x).
-
-    Parameters
-    ----------
-    results : dict
-        From :func:`race`.
-    axes : pair of matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(13, 5.4), layout="constrained")
-    else:
-        fig = axes[0].figure
-    best = min(h.final_loss for h in results.values())
-    floor = 1e-7  # an excess of 0 (the best run itself) is drawn here
-    first = min(float(h.passes[1]) for h in results.values() if len(h.passes) > 1)
-    right = max(float(h.passes[-1]) for h in results.values())
-    for label, h in results.items():
-        x = h.passes.copy()
-        x[0] = first / 2  # the init, drawn at the left edge of the log axis
-        y = np.asarray(h.loss, dtype=np.float64) / h.n_samples
-        style = dict(_STYLE.get(h.method, {}))
-        if h.method in ("gd", "lloyd"):
-            # a batch method has not moved until its first full pass: draw steps, not slopes
-            style["drawstyle"] = "steps-post"
-            if x[-1] < right:  # converged: the loss stays put
-                x, y = np.append(x, right), np.append(y, y[-1])
-        axes[0].plot(x, y, label=label, ms=4, **style)
-        excess = (y - best / h.n_samples) / (best / h.n_samples)
-        axes[1].plot(x, np.maximum(excess, floor), label=label, ms=4, **style)
-    for ax in axes:
-        ax.set_xscale("log")
-        ax.set_xlabel("passes over the data (samples processed / n_samples)")
-        ax.axvline(1.0, color="0.8", lw=1, zorder=0)
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0].set_ylabel("k-means loss per sample (full data)")
-    axes[0].set_title("Full-data loss against work done (init at the left edge)")
-    axes[1].set_yscale("log")
-    axes[1].set_ylabel("(loss - best final loss) / best final loss")
-    axes[1].set_title("Excess loss over the best run (log-log)")
-    axes[1].axhline(floor, color="0.6", ls=":", lw=1)
-    axes[1].annotate("0 (the best run) drawn here", (first / 2, floor), xytext=(2, 3),
-                     textcoords="offset points", fontsize=8, color="0.4")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=9, frameon=False)
-    return fig
-
-
-def _race_figure():
-    from sklearn.cluster import kmeans_plusplus
-
-    X, _ = race_data()
-    init, _ = kmeans_plusplus(X, 15, random_state=0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small batches: threads only add overhead; sums in a fixed order
-    try:
-        results = race(X, init)
-    finally:
-        torch.set_num_threads(threads)
-    fig = plot_race(results)
-    fig.suptitle(
-        f"Stochastic vs batch k-means on {X.shape[0]:,} samples (d={X.shape[1]}, k=15): "
-        "the same k-means++ init, the same batches of 1000"
-    )
-    return fig
-
-
-#: README figures (collected by :mod:`argmin_kmeans.figures`).
-FIGURES: dict[str, Callable[[], object]] = {"stochastic_race": _race_figure}

@@ -14,14 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..landscape import (
-    boundary_radii,
-    example_data_1d,
-    lloyd_1d,
-    lloyd_fixed_points_1d,
-    one_sided_derivatives,
-    regions_1d,
-)
+from ..datasets import example_data_1d
+from ..landscape import boundary_radii, one_sided_derivatives
+from ..landscape_1d import lloyd_1d, lloyd_fixed_points_1d, regions_1d
 from . import ExerciseError, exercise, require
 
 __all__ = [
@@ -45,7 +40,7 @@ EX_C_SLICE = np.array([-1.1, 1.9])
 #: Six 2-D samples and three centres (exercise 4; centre 0 moves).
 EX_X2D = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0], [-2.0, 1.0], [2.0, -2.0], [-1.0, -3.0]])
 EX_C2D = np.array([[0.0, 1.0], [3.0, 0.0], [-2.0, -2.0]])
-#: The lesson's ten 1-D samples (``landscape.example_data_1d()``, exercise 5).
+#: The lesson's ten 1-D samples (``datasets.example_data_1d()``, exercise 5).
 EX_BASIN_X = example_data_1d()
 #: The window of the lesson's basin figure: starts with both centres in ``[-6, 7]``.
 EX_BASIN_WINDOW = (-6.0, 7.0)

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ..compare import best_global_lr, contraction_factors
+from ..theory import best_global_lr, contraction_factors
 from ..core import newton_step
 from . import ExerciseError, exercise, require
 
