@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from sklearn.cluster import KMeans
@@ -19,8 +19,7 @@ from sklearn.cluster import KMeans
 import argmin_kmeans as ak
 from argmin_kmeans import compare as cm
 from argmin_kmeans import datasets, plotting, theory
-
-HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+from helpers import HSET  # tests/ is on sys.path under pytest
 
 
 def _np(a) -> np.ndarray:
@@ -277,3 +276,12 @@ def test_trajectories_end_where_the_text_says() -> None:
     assert newton.converged and newton.n_iter == 2
     assert not creep.converged  # 60 steps are not enough at lr = 0.01
     assert zig.converged and zig.final_loss < newton.final_loss - 3
+
+
+def test_signed_errors_of_an_empty_cluster_are_nan() -> None:
+    X = datasets.make_blobs()
+    C = np.vstack([X[:3], [[1e3, 1e3]]])  # centre 3 owns no sample: no mean to measure from
+    h = ak.fit(X, C, "gd", lr=1e-4, max_iter=3, tol=0.0)
+    e = theory.signed_errors(X, h.centers)
+    assert np.isnan(e[:, 3]).all() and np.isfinite(e[:, :3]).all()
+    np.testing.assert_allclose(e[0, :3], 1.0)

@@ -7,16 +7,15 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 import argmin_kmeans as ak
-from argmin_kmeans import landscape as ls
 from argmin_kmeans import datasets, plotting
+from argmin_kmeans import landscape as ls
 from argmin_kmeans import landscape_1d as ls1
-
-HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+from helpers import HSET  # tests/ is on sys.path under pytest
 
 
 @st.composite
@@ -353,6 +352,28 @@ def test_bad_inputs_are_refused_with_the_value() -> None:
         ls.one_sided_derivatives(np.zeros((4, 1)), np.zeros((2, 1)), np.zeros((3, 1)))
     with pytest.raises(ValueError, match=r"\(n_clusters, 2\)"):
         ls.voronoi_grid(np.zeros((2, 3)), (0, 1), (0, 1))
+    # scalar arguments: checked, named (never uninitialised memory or a silently wrong answer)
+    X, C = np.zeros((4, 2)), np.array([[0.0, 0.0], [1.0, 1.0]])
+    with pytest.raises(ValueError, match="chunk=-1"):
+        ls.loss_over_centroid(X, C, 0, [0.0], [0.0], chunk=-1)
+    with pytest.raises(ValueError, match="tie_rtol=-1"):
+        ls.one_sided_derivatives(X, C, np.ones((2, 2)), tie_rtol=-1)
+    with pytest.raises(TypeError, match="which=0.5"):
+        ls.boundary_radii(X, C, 0.5)
+    with pytest.raises(ValueError, match="non-finite"):
+        ls.voronoi_grid(np.array([[0.0, np.nan]]), (0, 1), (0, 1))
+    with pytest.raises(TypeError, match="max_iter=1.5"):
+        ls1.lloyd_1d(np.arange(4.0), 0.0, 1.0, max_iter=1.5)
+
+
+def test_one_centre_landscape_is_translation_invariant() -> None:
+    """The loss over a moving centre far from the origin equals the centred one (float64)."""
+    X, C = datasets.example_data_2d(), np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])
+    xs, ys = np.linspace(-4, 4, 7), np.linspace(-3, 3, 5)
+    L0 = ls.loss_over_centroid(X, C, 0, xs, ys)
+    a = 1e7
+    La = ls.loss_over_centroid(X + a, C + a, 0, xs + a, ys + a)
+    np.testing.assert_allclose(La, L0, rtol=1e-7)
 
 
 # --------------------------------------------------------------------------- drawing

@@ -355,13 +355,13 @@ def trajectories_1d(start: tuple[float, float] = TRAJ_START,
     return out
 
 
-#: Step sizes of the regimes figure for :func:`make_blobs` (n_k = 40, 80, 160, 320).
+#: Step sizes of the regimes figure for :func:`~argmin_kmeans.datasets.make_blobs` (n_k = 40, 80, 160, 320).
 REGIME_LRS = {"creep": 1 / 1200, "zig-zag": 1 / 400, "diverge": 1 / 267}
 
 
 def regime_runs(max_iter: int = 12, offset: float = 1.0) -> tuple[np.ndarray, np.ndarray,
                                                                     dict[str, History]]:
-    """Gradient descent on :func:`make_blobs` from the blob means shifted by ``offset``.
+    """Gradient descent on :func:`~argmin_kmeans.datasets.make_blobs` from the blob means shifted by ``offset``.
 
     Returns
     -------
@@ -409,7 +409,7 @@ def comparison_configs(n_samples: int, n_clusters: int, scale: float,
 
 
 def run_comparison(name: str, seed: int = 0, max_iter: int = 300) -> tuple[Dataset, list[ComparisonRecord]]:
-    """:func:`compare_methods` with :func:`comparison_configs` on :func:`load_dataset` ``(name)``
+    """:func:`compare_methods` with :func:`comparison_configs` on :func:`~argmin_kmeans.datasets.load_dataset` ``(name)``
     from ``random_init(X, k, seed=seed)``."""
     ds = load_dataset(name)
     init = random_init(ds.X, ds.n_clusters, seed=seed)

@@ -1,4 +1,4 @@
-r"""Stochastic k-means: the question's mini-batch SGD, online k-means, mini-batch k-means, Adam.
+r"""Lesson 05: stochastic k-means — the question's mini-batch SGD, online, mini-batch k-means, Adam.
 
 They all see the data a batch at a time. With labels from the *current* centres, a batch
 :math:`B` of :math:`m` samples has counts :math:`m_k` and sums :math:`S_k^B`, and the batch loss
@@ -51,6 +51,13 @@ Batches
 :func:`batch_indices` draws them with a seeded ``torch.Generator``: a stream of independent random
 permutations of ``range(n_samples)`` cut into consecutive batches, so after ``p`` passes every
 sample has been seen ``p`` times (a batch may straddle two passes).
+
+Runs
+----
+:func:`fit_stochastic` runs one method through :func:`argmin_kmeans.engine.run` (one loop, one
+:class:`~argmin_kmeans.History` with ``samples_seen``); :func:`race` runs them all on the same
+batches. Its data are :func:`argmin_kmeans.datasets.race_data`, its picture
+:func:`argmin_kmeans.plotting.plot_race`.
 """
 
 from __future__ import annotations
@@ -75,7 +82,6 @@ from .engine import History, fit, run
 
 __all__ = [
     "STOCHASTIC_METHODS",
-    "History",
     "batch_indices",
     "log_spaced_steps",
     "sgd_step",

@@ -46,6 +46,16 @@ EX_BASIN_X = example_data_1d()
 EX_BASIN_WINDOW = (-6.0, 7.0)
 
 
+def _numbers(answer: Any, what: str) -> np.ndarray:
+    """``answer`` as a float64 array, or feedback when it holds something else than numbers."""
+    try:
+        return np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(
+            f"{what}: give numbers (a list or a NumPy array), got {type(answer).__name__}"
+        ) from e
+
+
 def _pair(answer: Any, name: str) -> tuple[Any, Any]:
     require(
         isinstance(answer, (tuple, list)) and len(answer) == 2,
@@ -134,7 +144,7 @@ def check_one_sided_derivatives(answer: Any) -> None:
 def check_fixed_points(answer: Any) -> None:
     """``answer``: every Lloyd fixed point of two centres on :data:`EX_X` with ``c1 < c2`` and
     no empty centre, as an array of shape ``(m, 2)`` (any row order)."""
-    a = np.asarray(answer, dtype=np.float64)
+    a = _numbers(answer, "the fixed points")
     require(a.ndim == 2 and a.shape[1] == 2, f"give an array of shape (m, 2), got shape {a.shape}")
     fps = lloyd_fixed_points_1d(EX_X)
     want = np.array([r.minimiser for r in fps if r.minimiser[0] < r.minimiser[1]])
@@ -167,7 +177,7 @@ def check_fixed_points(answer: Any) -> None:
 def check_flip_radii(answer: Any) -> None:
     """``answer``: the radii, shape ``(6,)``, of the flip circles around the samples of
     :data:`EX_X2D` when centre 0 of :data:`EX_C2D` moves and centres 1 and 2 stay."""
-    r = np.asarray(answer, dtype=np.float64)
+    r = _numbers(answer, "the radii")
     require(r.shape == (EX_X2D.shape[0],), f"one radius per sample: shape (6,), got {r.shape}")
     want = boundary_radii(EX_X2D, EX_C2D, 0)
     if np.allclose(r, want**2, atol=1e-6):

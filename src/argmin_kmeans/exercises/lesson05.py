@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..stochastic import online_step
 from . import ExerciseError, exercise, require
 
 __all__ = [
@@ -72,14 +73,6 @@ def check_sgd_fractions(answer: Any) -> None:
     )
 
 
-def _reference_online(x: np.ndarray, centers: np.ndarray, counts: np.ndarray):
-    k = int(np.argmin(((centers - x) ** 2).sum(axis=1)))
-    c, n = centers.copy(), counts.copy()
-    n[k] += 1
-    c[k] += (x - c[k]) / n[k]
-    return c, n
-
-
 def _cases(seed: int = 5) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(seed)
     out = []
@@ -96,6 +89,7 @@ def _cases(seed: int = 5) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     "write a function online(x, centers, counts) -> (new_centers, new_counts) for ONE sample x "
     "(shape (d,)): find the nearest centre k, add 1 to counts[k], then move centre k by "
     "(x - c_k) / counts[k]. Do not modify the inputs: work on copies.",
+    code=True,
 )
 def check_online_update(answer: Callable[..., Any]) -> None:
     """``answer``: a function ``(x, centers, counts) -> (new_centers, new_counts)``."""
@@ -115,7 +109,7 @@ def check_online_update(answer: Callable[..., Any]) -> None:
             "your function modified its inputs: copy centers and counts first",
         )
         c_new, n_new = (np.asarray(v, dtype=np.float64) for v in got)
-        c_ref, n_ref = _reference_online(x, centers, counts)
+        c_ref, n_ref = online_step(x[None, :], centers, counts)  # MacQueen's rule
         require(
             n_new.shape == n_ref.shape and np.array_equal(n_new, n_ref),
             f"counts: expected {n_ref.tolist()}, got {n_new.tolist()} — "

@@ -348,7 +348,7 @@ def plot_centroid_landscape(ax, X: ArrayLike, centers: ArrayLike, which: int = 0
 # --------------------------------------------------------------------------- README figures
 # (``small=True``: coarse grids with the same drawing code, for the tests)
 
-#: Two centres placed off the blobs of :func:`~argmin_kmeans.datasets.example_data_2d`.
+#: Three centres placed off the blobs of :func:`~argmin_kmeans.datasets.example_data_2d`.
 CENTERS_2D = np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])
 
 
