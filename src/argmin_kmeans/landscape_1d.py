@@ -163,8 +163,8 @@ def region_codes_1d(x: ArrayLike, c1: object, c2: object) -> np.ndarray:
 
 def pattern_1d(n_samples: int, code: int) -> np.ndarray:
     """The labels (0 = c1, 1 = c2) of the *sorted* samples in region ``code``, shape (n,)."""
-    if not 0 <= code <= 2 * n_samples + 1:
-        raise ValueError(f"code must be in [0, {2 * n_samples + 1}] for n={n_samples}, got {code}")
+    n_samples = check_int(n_samples, "n_samples", low=1)
+    code = check_int(code, "code", low=0, high=2 * n_samples + 1)
     idx = np.arange(n_samples)
     if code <= n_samples:
         return np.where(idx < code, 0, 1).astype(np.int64)

@@ -25,7 +25,7 @@ from typing import Callable
 import ipywidgets as W
 import numpy as np
 
-from ._validation import ArrayLike, check_int, check_pair
+from ._validation import ArrayLike, check_int, check_pair, check_real
 from .landscape import loss_over_centroid, snapshot
 from .landscape_1d import pattern_string, region_codes_1d, sorted_1d
 from .plotting.landscape import (
@@ -287,7 +287,7 @@ def regions_1d_explorer(x: ArrayLike, c1: float, c2: float, *, resolution: int =
     """
     xs = sorted_1d(x)
     X = xs[:, None]
-    C = np.array([[float(c1)], [float(c2)]])
+    C = np.array([[check_real(c1, "c1")], [check_real(c2, "c2")]])
     check_pair(X, C)
     lo, hi = xs.min() - 1.5, xs.max() + 1.5
     lo, hi = min(lo, C.min()), max(hi, C.max())
