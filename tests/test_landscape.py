@@ -342,7 +342,7 @@ def test_bad_inputs_are_refused_with_the_value() -> None:
         ls1.regions_1d(np.array([1.0, np.nan]))
     with pytest.raises(ValueError, match="broadcast"):
         ls1.loss_grid_1d(np.arange(4.0), np.zeros(3), np.zeros(2))
-    with pytest.raises(ValueError, match="got 9"):
+    with pytest.raises(ValueError, match=r"code must be an integer in \[0, 7\], got code=9"):
         ls1.pattern_1d(3, 9)
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
         ls.region_quadratic(np.zeros((4, 1)), np.array([0, 1, 3, 0]), 3)
