@@ -22,8 +22,11 @@ lab: venv
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
 	  notebooks/00_start_here.ipynb
 
-# Unit + property tests of the core, nbval (strict) on every notebook, browser tests.
+# Lint (ruff) and types (mypy) first, failing on any finding; then unit + property tests of the
+# package, nbval (strict) on every notebook, browser tests.
 test: venv
+	$(PY) -m ruff check src tests
+	$(PY) -m mypy src
 	$(PY) -m pytest
 
 # Re-execute every notebook in place, top to bottom, in a fresh kernel.

@@ -209,7 +209,7 @@ def test_measured_contraction_equals_theory(problem) -> None:
     """One real gradient step moves every non-empty centre by exactly 1 - 2 lr n_k towards
     its cluster mean (and along the line through it)."""
     X, C, lr = problem
-    labels, counts, sums = ak.cluster_stats(X, C)
+    _labels, counts, sums = ak.cluster_stats(X, C)
     means = sums / np.maximum(counts, 1)[:, None]
     far = np.linalg.norm(C - means, axis=1) > 1e-6 * (np.abs(X).max() + 1e-300)
     assume(bool(np.any(far & (counts > 0))))

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 import argmin_kmeans as ak
+from argmin_kmeans import datasets
 from argmin_kmeans import question as q
 from argmin_kmeans.naive import question_loss, question_step
-from argmin_kmeans import datasets
 
 
 def small(seed: int = 0, n: int = 120, d: int = 6, k: int = 5):

@@ -10,10 +10,9 @@ from hypothesis import strategies as st
 from sklearn.cluster import MiniBatchKMeans
 
 import argmin_kmeans as ak
-from argmin_kmeans import core
+from argmin_kmeans import core, datasets, plotting
 from argmin_kmeans import stochastic as sk
 from argmin_kmeans.naive import question_step
-from argmin_kmeans import datasets, plotting
 from helpers import HSET, blobs  # tests/ is on sys.path under pytest
 
 DTYPES = [torch.float32, torch.float64]
@@ -88,7 +87,7 @@ def test_minibatch_counts_persist_and_weight_the_running_mean(pair, seed) -> Non
     n0 = torch.tensor(np.random.default_rng(seed).integers(0, 50, size=k), dtype=X.dtype)
     new, n1 = sk.minibatch_step(X, C, n0)
     st_ = core.estep(X, C)  # cluster_stats refuses batches smaller than n_clusters
-    labels, m, S = st_.labels, st_.counts.to(X.dtype), st_.raw_sums()
+    _labels, m, S = st_.labels, st_.counts.to(X.dtype), st_.raw_sums()
     assert torch.equal(n1, (n0 + m).double())  # float64 counts: exact to 2**53
     for j in range(k):
         if m[j] == 0:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import argmin_kmeans as ak
-from argmin_kmeans import widgets as wg
 from argmin_kmeans import datasets
+from argmin_kmeans import widgets as wg
 
 X2 = datasets.example_data_2d()
 C2 = np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])

@@ -28,8 +28,9 @@ Bottou, L. & Bengio, Y. (1995). Convergence properties of the k-means algorithms
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -64,14 +65,15 @@ __all__ = [
     "regime_runs",
 ]
 
+Optimizer = Literal["adam", "sgd-momentum"]
+
 #: ``torch.optim`` optimisers :func:`fit_torch_optim` knows.
-OPTIMIZERS = ("adam", "sgd-momentum")
+OPTIMIZERS: tuple[Optimizer, ...] = ("adam", "sgd-momentum")
 
 #: The core's update rules :func:`fit_timed` runs: the lesson's three of
 #: :data:`argmin_kmeans.engine.METHODS` (its "lloyd-relocate" is scikit-learn's variant).
 STEPS = ("gd", "lloyd", "newton")
 
-Optimizer = Literal["adam", "sgd-momentum"]
 
 # --------------------------------------------------------------------------- timed runs
 
@@ -115,8 +117,13 @@ def fit_timed(
     if method == "gd" and eta is None:
         raise ValueError("method='gd' needs a step size: pass lr=... (e.g. 1 / (2 * n_samples))")
     rule = METHODS[method]
+
+    def update(C: torch.Tensor, s: Stats | None, t: int) -> torch.Tensor:
+        assert s is not None  # a full-batch run records every step
+        return rule(Xt, C, s, eta)
+
     return run(
-        Xt, C, lambda C, s, t: rule(Xt, C, s, eta), method=method, max_iter=max_iter, lr=lr,
+        Xt, C, update, method=method, max_iter=max_iter, lr=lr,
         tol=tol * tol_scale(Xt), fixed_point=method in LABEL_FIXED_POINT,
         on_nonfinite=on_nonfinite, numpy_out=np_out,
     )
@@ -270,8 +277,8 @@ def compare_methods(
         if "method" not in cfg:
             raise ValueError(f"configs[{i}] = {dict(cfg)!r} has no 'method'")
         method = cfg["method"]
-        common = dict(max_iter=cfg.get("max_iter", 300), tol=cfg.get("tol", 1e-4),
-                      on_nonfinite="stop")
+        common = {"max_iter": cfg.get("max_iter", 300), "tol": cfg.get("tol", 1e-4),
+                      "on_nonfinite": "stop"}
         if method in OPTIMIZERS:
             if cfg.get("lr") is None:
                 raise ValueError(f"configs[{i}]: method {method!r} needs an 'lr'")
@@ -375,7 +382,7 @@ def regime_runs(max_iter: int = 12, offset: float = 1.0) -> tuple[np.ndarray, np
     ends = np.cumsum(sizes)
     means = np.array([X[e - s:e].mean(axis=0) for s, e in zip(sizes, ends)])
     C0 = means + offset * np.array([[1.0, 0.6], [-0.8, 1.0], [0.7, -0.9], [-1.0, -0.5]])
-    _, counts, _ = cluster_stats(X, C0)
+    counts = np.asarray(cluster_stats(X, C0)[1])
     runs = {name: fit(X, C0, "gd", lr=lr, max_iter=max_iter, tol=0.0)
             for name, lr in REGIME_LRS.items()}
     return X, counts, runs

@@ -18,8 +18,8 @@ Nothing is downloaded: iris and digits are the copies bundled inside scikit-lear
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -137,7 +137,7 @@ def make_blobs(seed: int = 0, sizes: Sequence[int] = (40, 80, 160, 320),
     sigma = check_real(spread, "spread", low=0.0)
     sep = check_real(separation, "separation", low=0.0)
     k = len(ns)
-    side = int(math.ceil(math.sqrt(k)))
+    side = math.ceil(math.sqrt(k))
     grid = sep * np.array([[i % side, i // side] for i in range(k)], dtype=np.float64)
     grid -= grid.mean(axis=0)
     rng = np.random.default_rng(check_seed(seed))

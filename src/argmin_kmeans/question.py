@@ -24,8 +24,9 @@ are :func:`argmin_kmeans.datasets.uniform_data` and :func:`~argmin_kmeans.datase
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 import torch
@@ -217,9 +218,10 @@ def question_experiment(
             with torch.enable_grad():  # the engine runs under no_grad; the question's loop does not
                 loss = question_loss(xb, c)
                 loss.backward()
+            assert c.grad is not None
             with torch.no_grad():
                 c -= eta * c.grad
-            c.grad.zero_()  # type: ignore[union-attr]
+            c.grad.zero_()
             batch_loss[t - 1] = float(loss.detach())
         else:
             s = estep(xb, c)  # one E-step of the batch: the statistics and the batch loss

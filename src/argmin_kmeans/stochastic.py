@@ -63,7 +63,8 @@ batches. Its data are :func:`argmin_kmeans.datasets.race_data`, its picture
 from __future__ import annotations
 
 import math
-from typing import Callable, Literal, Sequence
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 import numpy as np
 import torch
@@ -483,10 +484,10 @@ def _stepper(
     def state_sk() -> tuple[torch.Tensor, torch.Tensor]:
         if not hasattr(km, "cluster_centers_"):
             return C, torch.zeros(k, dtype=C.dtype, device=C.device)
-        back = dict(device=C.device, dtype=C.dtype)
-        return torch.from_numpy(km.cluster_centers_.copy()).to(**back), torch.from_numpy(
-            km._counts.copy()  # scikit-learn's per-centre weight sums (private attribute)
-        ).to(**back)
+        centers = torch.from_numpy(km.cluster_centers_.copy())
+        weights = torch.from_numpy(km._counts.copy())  # scikit-learn's weight sums (private)
+        return (centers.to(device=C.device, dtype=C.dtype),
+                weights.to(device=C.device, dtype=C.dtype))
 
     return _Stepper(update_sk, state_sk)
 

@@ -150,7 +150,7 @@ def iterations_to_shrink(factor: float, eps: float) -> float:
         return math.inf
     t = math.log(e) / math.log(abs(f))
     # guard against log rounding just above an integer (e.g. 0.5 ** 3 == 0.125 exactly)
-    return int(math.ceil(t - 1e-12))
+    return math.ceil(t - 1e-12)
 
 
 def measured_contraction(X: ArrayLike, centers: ArrayLike, lr: float) -> np.ndarray:

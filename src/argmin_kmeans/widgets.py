@@ -20,7 +20,7 @@ Hooks for tests (Python and browser)
 from __future__ import annotations
 
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as W
 import numpy as np

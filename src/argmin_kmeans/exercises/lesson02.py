@@ -118,7 +118,7 @@ def check_vectorized_loss(answer: Any) -> None:
         "centres? Only the labels should be constant.",
     )
     (g,) = torch.autograd.grad(out, c)
-    gw = loss_gradient(X, C)
+    gw = torch.as_tensor(loss_gradient(X, C))
     require(
         torch.allclose(g, gw, rtol=0, atol=1e-9),
         f"the gradient differs from 2(n_k c_k - S_k) by up to {float((g - gw).abs().max()):.3g}",

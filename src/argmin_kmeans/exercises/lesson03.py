@@ -125,12 +125,12 @@ def check_one_sided_derivatives(answer: Any) -> None:
         "slope must jump (by 2|0.4 - c1| + 2|0.4 - c2|)",
     )
     require(
-        np.isclose(lv, want_l, atol=1e-6),
+        bool(np.isclose(lv, want_l, atol=1e-6)),
         f"left = {lv:.4f} is wrong. Left of t = 0 the midpoint of the centres is below 0.4, so "
         f"the sample 0.4 belongs to c2 there; add -2 (x_i - c_owner) over all samples.",
     )
     require(
-        np.isclose(rv, want_r, atol=1e-6),
+        bool(np.isclose(rv, want_r, atol=1e-6)),
         f"right = {rv:.4f} is wrong. Right of t = 0 the sample 0.4 belongs to c1; add "
         f"-2 (x_i - c_owner) over all samples.",
     )

@@ -16,13 +16,13 @@ not the numbers the lesson prints, so that no answer is in view:
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 
-from ..theory import best_global_lr, contraction_factors
 from ..core import newton_step
+from ..theory import best_global_lr, contraction_factors
 from . import ExerciseError, exercise, require
 
 __all__ = [
@@ -195,7 +195,7 @@ def check_newton_by_hand(answer: Any) -> None:
         got = answer(X, C)
         require(torch.equal(C, C_in), "your function changed its input C in place; return a new tensor")
         got = torch.as_tensor(got, dtype=torch.float64)
-        want = newton_step(X, C)
+        want = torch.as_tensor(newton_step(X, C))
         require(got.shape == want.shape, f"expected shape {tuple(want.shape)}, got {tuple(got.shape)}")
         require(bool(torch.isfinite(got).all()),
                 "your step returned NaN or inf: a cluster with n_k = 0 has a singular Hessian "

@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -166,7 +167,7 @@ def check_best_global_lr(answer: Any) -> None:
         )
     worst = float(np.abs(1.0 - 2.0 * a * m).max())
     require(
-        np.isclose(a, want, rtol=1e-9),
+        bool(np.isclose(a, want, rtol=1e-9)),
         f"got lr = {a:.6g}, where the worst factor max_k |1 - 2 lr m_k| is {worst:.4f}; "
         "a better lr makes it smaller",
     )

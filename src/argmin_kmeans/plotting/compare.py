@@ -8,7 +8,8 @@ from :mod:`argmin_kmeans.theory`.
 
 from __future__ import annotations
 
-from typing import Literal, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -189,7 +190,8 @@ def gd_step_size_regimes_figure(small: bool = False) -> Figure:
     for ax, (name, h) in zip(axs.ravel()[1:], runs.items()):
         rho = contraction_factors(counts, REGIME_LRS[name])
         plot_signed_errors(ax, signed_errors(X, h.centers), rho,
-                           f"{name}: global lr = {REGIME_LRS[name]:.3g}", counts, h.n_changed)
+                           f"{name}: global lr = {REGIME_LRS[name]:.3g}", counts,
+                           np.asarray(h.n_changed))
         if name == "diverge":
             ax.set_ylim(-12, 12)
     fig.suptitle("Gradient descent with one global step size on clusters of 40, 80, 160, 320 points")

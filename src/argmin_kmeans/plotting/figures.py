@@ -51,4 +51,4 @@ def main(outdir: str = "figures", only: list[str] | None = None, *, small: bool 
 
 
 if __name__ == "__main__":
-    main(*(sys.argv[1:2] or ["figures"]))
+    main(sys.argv[1] if len(sys.argv) > 1 else "figures")

@@ -111,7 +111,7 @@ def plot_loss_regions_1d(
         for r in regions_1d(xs):
             _label_region(ax, codes, C1, C2, r.code, r.pattern, fontsize=6.5, rotation=-45,
                           color="k", family="monospace",
-                          bbox=dict(boxstyle="round,pad=0.15", fc="w", ec="none", alpha=0.75))
+                          bbox={"boxstyle": "round,pad=0.15", "fc": "w", "ec": "none", "alpha": 0.75})
     if fixed_points:
         fps = lloyd_fixed_points_1d(xs)
         best = fps[0].min_loss
@@ -151,7 +151,7 @@ def plot_region_minimisers_1d(ax, x: ArrayLike, lim: tuple[float, float] | None 
             ax.plot(cx, cy, ".", color="0.3", ms=4)
             col = "tab:green" if r.inside else "tab:red"
             ax.annotate("", xy=r.minimiser, xytext=(cx, cy),
-                        arrowprops=dict(arrowstyle="->", color=col, lw=0.9, alpha=0.8))
+                        arrowprops={"arrowstyle": "->", "color": col, "lw": 0.9, "alpha": 0.8})
         ax.plot(*r.minimiser, "o", ms=7, mec="k",
                 color="tab:green" if r.inside else "w", zorder=3)
     ax.plot([], [], "o", color="tab:green", mec="k",
@@ -225,7 +225,7 @@ def plot_basins_1d(ax, x: ArrayLike, lim: tuple[float, float] | None = None,
         col = "0.55" if r.degenerate else colors[keys.index(pair[c]) % len(colors)]
         img[codes == c] = mcolors.to_rgb(col)
     ax.imshow(img, origin="lower", extent=(lo, hi, lo, hi), interpolation="nearest", alpha=0.85)
-    seen = set()
+    seen: set[object] = set()
     for c in found:
         r = regs[c]
         if r.degenerate:
@@ -316,8 +316,8 @@ def plot_centroid_landscape(ax, X: ArrayLike, centers: ArrayLike, which: int = 0
     dx, dy = data_limits(Xn, C)
     xlim, ylim = xlim or dx, ylim or dy
     if grid is None:
-        xs = np.linspace(*xlim, resolution)
-        ys = np.linspace(*ylim, resolution)
+        xs = np.linspace(xlim[0], xlim[1], resolution)
+        ys = np.linspace(ylim[0], ylim[1], resolution)
         L = loss_over_centroid(Xn, C, which, xs, ys)
     else:
         xs, ys, L = grid

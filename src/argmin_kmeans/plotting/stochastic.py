@@ -7,6 +7,8 @@ batches, for tests).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -19,14 +21,14 @@ __all__ = ["plot_race", "stochastic_race_figure"]
 
 
 #: Line styles of :func:`plot_race`, by method.
-_STYLE = {
-    "gd": dict(color="tab:gray", marker="s", ls="-"),
-    "lloyd": dict(color="black", marker="o", ls="-"),
-    "online": dict(color="tab:green", ls="-"),
-    "minibatch": dict(color="tab:blue", ls="-", lw=2.5),
-    "sklearn": dict(color="tab:orange", ls="--", lw=1.5),
-    "sgd": dict(color="tab:red", ls="-"),
-    "adam": dict(color="tab:purple", ls="-"),
+_STYLE: dict[str, dict[str, Any]] = {
+    "gd": {"color": "tab:gray", "marker": "s", "ls": "-"},
+    "lloyd": {"color": "black", "marker": "o", "ls": "-"},
+    "online": {"color": "tab:green", "ls": "-"},
+    "minibatch": {"color": "tab:blue", "ls": "-", "lw": 2.5},
+    "sklearn": {"color": "tab:orange", "ls": "--", "lw": 1.5},
+    "sgd": {"color": "tab:red", "ls": "-"},
+    "adam": {"color": "tab:purple", "ls": "-"},
 }
 
 
