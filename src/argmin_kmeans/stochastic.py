@@ -78,7 +78,7 @@ from ._validation import (
     check_seed,
     to_output,
 )
-from .core import estep, gd_update
+from .core import estep, gd_update, means_update
 from .engine import History, fit, run
 
 __all__ = [
@@ -244,7 +244,8 @@ def minibatch_step(
     batch loss with the per-centre rate :math:`1/(2(n_k + m_k))`. Sculley applies it one sample
     at a time, :math:`c_k \mathrel{+}= (x - c_k)/n_k`, with labels fixed at the start of the batch;
     that telescopes to the same running mean. With ``counts`` at zero and the whole data set as
-    the batch it is :func:`argmin_kmeans.lloyd_step` (``empty="keep"``), to rounding.
+    the batch it is :func:`argmin_kmeans.lloyd_step` (``empty="keep"``), bit for bit: both are
+    :func:`argmin_kmeans.core.means_update` on the same statistics.
     """
     Xt, Ct, np_out = _check_batch(X, centers)
     n = _check_counts(counts, Ct.shape[0], Ct)
@@ -258,10 +259,14 @@ def _minibatch(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     s = estep(X, C, with_inertia=False)
     total = n + s.counts
-    # gradient descent on the batch loss with the per-centre rate 1/(2(n_k + m_k)); a centre
-    # that won nothing has a zero gradient and stays (the clamp only avoids 1/0)
-    lr = (0.5 / total.clamp(min=1.0)).to(C.dtype)
-    return gd_update(C, s, lr), total
+    # Sculley's centre is the mean of everything it has absorbed: the old centre counts as n_k
+    # samples at c_k, the batch adds its m_k samples; one M-step (core.means_update) on those
+    # pooled statistics. A centre that won nothing keeps its place exactly (count 0 there).
+    pooled = s._replace(
+        counts=torch.where(s.counts > 0, total, torch.zeros_like(total)),
+        sums=s.sums + n.to(C.dtype)[:, None] * (C - s.shift),
+    )
+    return means_update(C, pooled), total
 
 
 def online_step(
