@@ -29,8 +29,11 @@ site: venv
 	rm -rf _build
 	$(VENV)/bin/jupyter-book build . --config site/_config.yml --toc site/_toc.yml -W --path-output .
 
-# Unit + property tests of the core, nbval (strict) on every notebook, browser tests.
+# Lint (ruff) and types (mypy) first, failing on any finding; then unit + property tests of the
+# package, nbval (strict) on every notebook, browser tests.
 test: venv
+	$(PY) -m ruff check src tests
+	$(PY) -m mypy src
 	$(PY) -m pytest
 
 # Re-execute every notebook in place, top to bottom, in a fresh kernel.
@@ -44,7 +47,7 @@ bench: venv
 	$(PY) benchmarks/bench_lloyd.py
 
 figures: venv
-	$(PY) -m argmin_kmeans.figures figures
+	$(PY) -m argmin_kmeans.plotting.figures figures
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis _build

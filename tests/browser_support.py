@@ -15,6 +15,7 @@ through the CSS classes agreed with ``argmin_kmeans.widgets`` (``ak-slider``, ``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -186,7 +187,7 @@ class LabServer:
         log_file = log_path.open("wb")
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL,
                                 stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=_die_with_parent)
+                                preexec_fn=_die_with_parent)  # noqa: PLW1509 (one prctl call)
         server = cls(proc, port, token, root, base, log_path, log_file)
         try:
             server.wait_ready(SERVER_START_TIMEOUT_S)
@@ -535,10 +536,8 @@ def _wait_quietly(page: Any, script: str, arg: Any, timeout_s: float) -> bool:
 def close_notebook(run: NotebookRun) -> None:
     """Shut down the notebook's kernel and close its page (best effort)."""
     _safe_eval(run.page, JS_SHUTDOWN, run.name)
-    try:
+    with contextlib.suppress(Exception):  # best effort: the page may be gone already
         run.page.close()
-    except Exception:  # noqa: BLE001
-        pass
 
 
 def _safe_eval(page: Any, script: str, arg: Any) -> Any:

@@ -11,15 +11,15 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from sklearn.cluster import KMeans
 
 import argmin_kmeans as ak
 from argmin_kmeans import compare as cm
-
-HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+from argmin_kmeans import datasets, plotting, theory
+from helpers import HSET  # tests/ is on sys.path under pytest
 
 
 def _np(a) -> np.ndarray:
@@ -28,7 +28,7 @@ def _np(a) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def blobs() -> tuple[np.ndarray, np.ndarray]:
-    X = cm.make_blobs()
+    X = datasets.make_blobs()
     return X, ak.random_init(X, 4, seed=1)
 
 
@@ -146,7 +146,7 @@ def test_compare_methods_bad_configs(blobs) -> None:
 
 @pytest.mark.parametrize("name", ["iris", "digits"])
 def test_newton_equals_sklearn_on_real_data(name: str) -> None:
-    ds = cm.load_dataset(name)
+    ds = datasets.load_dataset(name)
     C0 = ak.random_init(ds.X, ds.n_clusters, seed=0)
     hist = ak.fit(ds.X, C0, "newton", max_iter=6, tol=0)
     scale = np.abs(ds.X).max()
@@ -161,33 +161,33 @@ def test_newton_equals_sklearn_on_real_data(name: str) -> None:
 
 def test_theory_functions() -> None:
     counts = np.array([40, 80, 160, 320])
-    np.testing.assert_allclose(cm.contraction_factors(counts, 1 / 400), [0.8, 0.6, 0.2, -0.6])
-    assert cm.max_stable_lr(counts) == 1 / 320
-    lr, rate = cm.best_global_lr(np.array([0, 40, 320]))
+    np.testing.assert_allclose(theory.contraction_factors(counts, 1 / 400), [0.8, 0.6, 0.2, -0.6])
+    assert theory.max_stable_lr(counts) == 1 / 320
+    lr, rate = theory.best_global_lr(np.array([0, 40, 320]))
     assert lr == pytest.approx(1 / 360) and rate == pytest.approx(280 / 360)
-    assert cm.best_global_lr([5, 5]) == (0.1, 0.0)
-    assert cm.step_regimes([1, 0.5, 0, -0.5, -1, -1.5]) == [
+    assert theory.best_global_lr([5, 5]) == (0.1, 0.0)
+    assert theory.step_regimes([1, 0.5, 0, -0.5, -1, -1.5]) == [
         "frozen", "creep", "newton", "zig-zag", "2-cycle", "diverge"]
-    assert cm.iterations_to_shrink(0.5, 0.125) == 3
-    assert cm.iterations_to_shrink(-0.5, 0.1) == 4
-    assert cm.iterations_to_shrink(0.0, 1e-9) == 1
-    assert cm.iterations_to_shrink(-1.0, 0.5) == math.inf
-    assert cm.iterations_to_shrink(0.9, 2.0) == 0
+    assert theory.iterations_to_shrink(0.5, 0.125) == 3
+    assert theory.iterations_to_shrink(-0.5, 0.1) == 4
+    assert theory.iterations_to_shrink(0.0, 1e-9) == 1
+    assert theory.iterations_to_shrink(-1.0, 0.5) == math.inf
+    assert theory.iterations_to_shrink(0.9, 2.0) == 0
 
 
 def test_theory_bad_inputs() -> None:
     with pytest.raises(ValueError, match="lr=0"):
-        cm.contraction_factors([1, 2], 0)
+        theory.contraction_factors([1, 2], 0)
     with pytest.raises(ValueError, match=r"counts must be finite and >= 0, got \[1.0, -2.0\]"):
-        cm.contraction_factors([1, -2], 0.1)
+        theory.contraction_factors([1, -2], 0.1)
     with pytest.raises(ValueError, match="1-D"):
-        cm.contraction_factors([[1, 2]], 0.1)
+        theory.contraction_factors([[1, 2]], 0.1)
     with pytest.raises(ValueError, match="every cluster is empty"):
-        cm.best_global_lr([0, 0])
+        theory.best_global_lr([0, 0])
     with pytest.raises(ValueError, match="above 1"):
-        cm.step_regimes([1.5])
+        theory.step_regimes([1.5])
     with pytest.raises(ValueError, match="eps=-1"):
-        cm.iterations_to_shrink(0.5, -1)
+        theory.iterations_to_shrink(0.5, -1)
 
 
 @st.composite
@@ -209,13 +209,13 @@ def test_measured_contraction_equals_theory(problem) -> None:
     """One real gradient step moves every non-empty centre by exactly 1 - 2 lr n_k towards
     its cluster mean (and along the line through it)."""
     X, C, lr = problem
-    labels, counts, sums = ak.cluster_stats(X, C)
+    _labels, counts, sums = ak.cluster_stats(X, C)
     means = sums / np.maximum(counts, 1)[:, None]
     far = np.linalg.norm(C - means, axis=1) > 1e-6 * (np.abs(X).max() + 1e-300)
     assume(bool(np.any(far & (counts > 0))))
-    rho = cm.measured_contraction(X, C, lr)
+    rho = theory.measured_contraction(X, C, lr)
     ok = far & (counts > 0)
-    np.testing.assert_allclose(rho[ok], cm.contraction_factors(counts, lr)[ok], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(rho[ok], theory.contraction_factors(counts, lr)[ok], rtol=0, atol=1e-8)
     assert np.all(np.isnan(rho[counts == 0]))
     # the whole vector, not just its projection: c' - m = rho (c - m)
     after = ak.gd_step(X, C, lr) - means
@@ -227,15 +227,15 @@ def test_signed_errors_are_powers_while_labels_hold() -> None:
     X, counts, runs = cm.regime_runs(max_iter=12)
     np.testing.assert_array_equal(counts, [40, 80, 160, 320])
     for name, h in runs.items():
-        rho = cm.contraction_factors(counts, cm.REGIME_LRS[name])
-        e = cm.signed_errors(X, h.centers)
+        rho = theory.contraction_factors(counts, cm.REGIME_LRS[name])
+        e = theory.signed_errors(X, h.centers)
         first = int(np.argmax(h.n_changed > 0)) + 1 if np.any(h.n_changed > 0) else h.n_iter + 1
         t = np.arange(first)[:, None]
         np.testing.assert_allclose(e[:first], rho[None, :] ** t, rtol=0, atol=1e-9)
     assert not np.any(runs["creep"].n_changed) and not np.any(runs["zig-zag"].n_changed)
     assert np.any(runs["diverge"].n_changed)
     with pytest.raises(ValueError, match="trajectory"):
-        cm.signed_errors(X, X[:4])
+        theory.signed_errors(X, X[:4])
 
 
 # --------------------------------------------------------------------------- data and drawing
@@ -243,14 +243,14 @@ def test_signed_errors_are_powers_while_labels_hold() -> None:
 
 def test_datasets() -> None:
     shapes = {"blobs": ((600, 2), 4), "iris": ((150, 4), 3), "digits": ((1797, 64), 10)}
-    for name in cm.DATASETS:
-        ds = cm.load_dataset(name)
+    for name in datasets.DATASETS:
+        ds = datasets.load_dataset(name)
         assert (ds.X.shape, ds.n_clusters) == shapes[name] and ds.X.dtype == np.float64
-    np.testing.assert_array_equal(cm.make_blobs(), cm.make_blobs())  # fixed seed
-    with pytest.raises(ValueError, match="unknown data set 'mnist'"):
-        cm.load_dataset("mnist")
-    with pytest.raises(ValueError, match="sizes must be positive"):
-        cm.make_blobs(sizes=(3, 0))
+    np.testing.assert_array_equal(datasets.make_blobs(), datasets.make_blobs())  # fixed seed
+    with pytest.raises(ValueError, match="name must be one of .*got name='mnist'"):
+        datasets.load_dataset("mnist")
+    with pytest.raises(ValueError, match=r"sizes\[1\] must be an integer in \[1, inf\], got sizes\[1\]=0"):
+        datasets.make_blobs(sizes=(3, 0))
 
 
 def _labelled(ax) -> bool:
@@ -263,19 +263,11 @@ def test_plot_helpers(blobs) -> None:
                                       {"method": "gd", "lr": 1 / 1200, "max_iter": 30}])
     fig = Figure()
     axs = fig.subplots(1, 3)
-    cm.plot_loss_curves(axs[0], recs)
-    cm.plot_loss_curves(axs[1], recs, x="time")
-    cm.plot_n_changed(axs[2], recs)
+    plotting.plot_loss_curves(axs[0], recs)
+    plotting.plot_loss_curves(axs[1], recs, x="time")
+    plotting.plot_n_changed(axs[2], recs)
     assert all(_labelled(a) for a in axs)
     assert len(axs[0].get_lines()) >= 2
-
-
-@pytest.mark.parametrize("stem", ["gd_newton_trajectories", "gd_step_size_regimes"])
-def test_figures_build(stem: str) -> None:
-    fig = cm.FIGURES[stem]()
-    assert isinstance(fig, Figure)
-    main = [a for a in fig.axes if a.get_label() != "<colorbar>"]
-    assert main and all(_labelled(a) for a in main)
 
 
 def test_trajectories_end_where_the_text_says() -> None:
@@ -284,3 +276,12 @@ def test_trajectories_end_where_the_text_says() -> None:
     assert newton.converged and newton.n_iter == 2
     assert not creep.converged  # 60 steps are not enough at lr = 0.01
     assert zig.converged and zig.final_loss < newton.final_loss - 3
+
+
+def test_signed_errors_of_an_empty_cluster_are_nan() -> None:
+    X = datasets.make_blobs()
+    C = np.vstack([X[:3], [[1e3, 1e3]]])  # centre 3 owns no sample: no mean to measure from
+    h = ak.fit(X, C, "gd", lr=1e-4, max_iter=3, tol=0.0)
+    e = theory.signed_errors(X, h.centers)
+    assert np.isnan(e[:, 3]).all() and np.isfinite(e[:, :3]).all()
+    np.testing.assert_allclose(e[0, :3], 1.0)

@@ -148,7 +148,7 @@ def test_empty_cluster_keeps_its_centre(pair) -> None:
 def test_gd_moves_each_centre_a_fraction_of_the_way_to_its_mean() -> None:
     X = torch.tensor(blobs(3), dtype=torch.float64)
     C = X[:4].clone()
-    labels, counts, sums = ak.cluster_stats(X, C)
+    _, counts, sums = ak.cluster_stats(X, C)
     means = sums / counts[:, None]
     lr = 1e-4
     frac = 2 * lr * counts

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from tests import distributed_workers as workers
+from tests.helpers import blobs
 
 import argmin_kmeans as ak
 from argmin_kmeans.distributed import (
@@ -34,8 +36,6 @@ from argmin_kmeans.distributed import (
 )
 from argmin_kmeans.distributed.__main__ import main as cli_main
 from argmin_kmeans.initialization import kmeans_plusplus
-from tests import distributed_workers as workers
-from tests.helpers import blobs
 
 ROOT = Path(__file__).resolve().parents[1]
 K, SEED = 5, 3

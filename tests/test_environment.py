@@ -94,3 +94,12 @@ def test_notebook_is_stored_executed_top_to_bottom(path: Path) -> None:
         expected_error = "raises-exception" in c.get("metadata", {}).get("tags", []) or "NBVAL_RAISES_EXCEPTION" in src
         errors = [o for o in c.get("outputs", []) if o["output_type"] == "error"]
         assert expected_error or not errors, f"stored error: {errors[:1]}"
+
+
+def test_make_test_lints_and_type_checks_before_the_tests() -> None:
+    """`make test` fails on any ruff or mypy finding, with the pinned tools."""
+    recipe = (ROOT / "Makefile").read_text().split("\ntest: venv\n", 1)[1].split("\n\n", 1)[0]
+    steps = [line.strip() for line in recipe.splitlines()]
+    assert steps == ["$(PY) -m ruff check src tests", "$(PY) -m mypy src", "$(PY) -m pytest"]
+    assert {"ruff", "mypy"} <= lock_pins().keys()
+    assert "[tool.mypy]" in (ROOT / "pyproject.toml").read_text()

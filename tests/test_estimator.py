@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from helpers import blobs  # tests/ is on sys.path under pytest
 from sklearn.cluster import KMeans as SKKMeans
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -18,6 +17,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from argmin_kmeans.estimator import KMeans
 from argmin_kmeans.initialization import kmeans_plusplus
+from helpers import blobs  # tests/ is on sys.path under pytest
 
 # scikit-learn lists the same expected failure for its own KMeans: the check fits 15 rows with
 # integer weights and the same rows repeated, shuffled differently, and compares `predict`

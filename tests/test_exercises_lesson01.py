@@ -10,25 +10,9 @@ from argmin_kmeans import QUESTION_T
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson01 as ex
 from argmin_kmeans.exercises.solutions import lesson01 as sol
+from exercise_contract import exercise_contract  # tests/ is on sys.path under pytest
 
-CHECKS = [
-    (ex.check_threshold, sol.threshold),
-    (ex.check_tie_gradients, sol.tie_gradients),
-    (ex.check_op_categories, sol.op_categories),
-]
-
-
-@pytest.mark.parametrize("check, solve", CHECKS, ids=lambda f: f.__name__)
-def test_check_accepts_the_worked_solution(check, solve, capsys) -> None:
-    assert check(solve()) is True
-    assert "correct" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("check, solve", CHECKS, ids=lambda f: f.__name__)
-def test_none_prints_not_attempted_and_a_hint(check, solve, capsys) -> None:
-    assert check(None) is None
-    out = capsys.readouterr().out
-    assert "not attempted yet" in out and "Hint:" in out and len(check.hint) > 40
+test_exercise_contract = exercise_contract(ex, sol)
 
 
 def test_threshold_solution_really_is_the_threshold() -> None:

@@ -12,25 +12,9 @@ from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson02 as ex
 from argmin_kmeans.exercises.solutions import lesson02 as sol
 from argmin_kmeans.naive import question_loss
+from exercise_contract import exercise_contract  # tests/ is on sys.path under pytest
 
-CHECKS = [
-    (ex.check_step_fraction, sol.step_fraction()),
-    (ex.check_vectorized_loss, sol.vectorized_loss),
-    (ex.check_one_cluster_loss, sol.one_cluster_loss),
-]
-
-
-@pytest.mark.parametrize("check, answer", CHECKS, ids=lambda f: getattr(f, "__name__", "answer"))
-def test_check_accepts_the_worked_solution(check, answer, capsys) -> None:
-    assert check(answer) is True
-    assert "correct" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("check, answer", CHECKS, ids=lambda f: getattr(f, "__name__", "answer"))
-def test_none_prints_not_attempted_and_a_hint(check, answer, capsys) -> None:
-    assert check(None) is None
-    out = capsys.readouterr().out
-    assert "not attempted yet" in out and "Hint:" in out
+test_exercise_contract = exercise_contract(ex, sol)
 
 
 def test_step_fraction_numbers() -> None:

@@ -12,10 +12,10 @@ import pytest
 import torch
 from sklearn.cluster import KMeans
 from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
+from tests.helpers import blobs
 
 import argmin_kmeans as ak
 from argmin_kmeans.initialization import kmeans_plusplus
-from tests.helpers import blobs
 
 # chi-square critical values at p = 1e-4 (fixed seeds make each test deterministic; a real bias
 # in the sampler gives statistics far above these with the sample sizes used here)

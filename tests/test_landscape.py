@@ -7,14 +7,15 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 import argmin_kmeans as ak
+from argmin_kmeans import datasets, plotting
 from argmin_kmeans import landscape as ls
-
-HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+from argmin_kmeans import landscape_1d as ls1
+from helpers import HSET  # tests/ is on sys.path under pytest
 
 
 @st.composite
@@ -47,17 +48,17 @@ def tie_margin(x: np.ndarray, c: np.ndarray) -> float:
 @given(data_1d())
 def test_loss_grid_equals_kmeans_loss(xc) -> None:
     x, c = xc
-    got = ls.loss_grid_1d(x, c[0], c[1])
+    got = ls1.loss_grid_1d(x, c[0], c[1])
     want = float(ak.kmeans_loss(x[:, None], c[:, None]))
     assert got.shape == ()
     assert abs(float(got) - want) <= tol(x, c)
 
 
 def test_loss_grid_at_sampled_grid_points_and_shape() -> None:
-    x = ls.example_data_1d()
+    x = datasets.example_data_1d()
     g1, g2 = np.linspace(-6, 7, 41), np.linspace(-7, 6, 37)
     C1, C2 = np.meshgrid(g1, g2)
-    L = ls.loss_grid_1d(x, C1, C2)
+    L = ls1.loss_grid_1d(x, C1, C2)
     assert L.shape == (37, 41)
     rng = np.random.default_rng(0)
     for i, j in zip(rng.integers(37, size=60), rng.integers(41, size=60)):
@@ -70,9 +71,9 @@ def test_loss_grid_at_sampled_grid_points_and_shape() -> None:
 def test_region_code_is_the_assignment(xc) -> None:
     x, c = xc
     assume(tie_margin(x, c) > 1e-9 * np.abs(x).max())
-    code = int(ls.region_codes_1d(x, c[0], c[1]))
+    code = int(ls1.region_codes_1d(x, c[0], c[1]))
     labels = ak.assign(x[:, None], c[:, None])  # x is sorted (np.unique)
-    np.testing.assert_array_equal(ls.pattern_1d(x.size, code), labels)
+    np.testing.assert_array_equal(ls1.pattern_1d(x.size, code), labels)
     assert (code <= x.size) == (c[0] <= c[1])
 
 
@@ -81,9 +82,9 @@ def test_region_code_is_the_assignment(xc) -> None:
 def test_loss_is_the_region_quadratic(xc) -> None:
     """Inside a region the loss is that region's quadratic; everywhere it is the minimum."""
     x, c = xc
-    code = int(ls.region_codes_1d(x, c[0], c[1]))
-    q = ls.region_quadratic(x, ls.pattern_1d(x.size, code), 2)
-    L = float(ls.loss_grid_1d(x, c[0], c[1]))
+    code = int(ls1.region_codes_1d(x, c[0], c[1]))
+    q = ls.region_quadratic(x, ls1.pattern_1d(x.size, code), 2)
+    L = float(ls1.loss_grid_1d(x, c[0], c[1]))
     assert abs(q(c[:, None]) - L) <= tol(x, c)
     # any other pattern's quadratic lies above the loss
     rng = np.random.default_rng(int(abs(c[0]) * 1e6) % 2**32)
@@ -97,14 +98,14 @@ def test_loss_is_the_region_quadratic(xc) -> None:
 def test_region_minimiser_equals_lloyd_step_from_inside(xc) -> None:
     x, c = xc
     assume(tie_margin(x, c) > 1e-9 * np.abs(x).max())
-    code = int(ls.region_codes_1d(x, c[0], c[1]))
-    reg = ls.regions_1d(x)[code]
+    code = int(ls1.region_codes_1d(x, c[0], c[1]))
+    reg = ls1.regions_1d(x)[code]
     step = ak.lloyd_step(x[:, None], c[:, None])[:, 0]
     ok = ~np.isnan(reg.minimiser)
     atol = 1e-12 * np.abs(x).max()
     np.testing.assert_allclose(step[ok], reg.minimiser[ok], rtol=1e-12, atol=atol)
     np.testing.assert_array_equal(step[~ok], c[~ok])  # an empty centre stays put
-    counts = np.bincount(ls.pattern_1d(x.size, code), minlength=2)
+    counts = np.bincount(ls1.pattern_1d(x.size, code), minlength=2)
     assert reg.counts == tuple(int(v) for v in counts)
 
 
@@ -115,13 +116,13 @@ def test_fit_ends_at_a_minimiser_inside_its_own_region(xc) -> None:
     hist = ak.fit(x[:, None], c[:, None], method="lloyd")
     assert hist.converged
     final = hist.final_centers[:, 0]
-    code = int(ls.region_codes_1d(x, final[0], final[1]))
-    reg = ls.regions_1d(x)[code]
+    code = int(ls1.region_codes_1d(x, final[0], final[1]))
+    reg = ls1.regions_1d(x)[code]
     assert reg.inside
     assert ls.inside_own_region(x[:, None], final[:, None])
     if not reg.degenerate:
         np.testing.assert_allclose(final, reg.minimiser, rtol=1e-12, atol=1e-12 * np.abs(x).max())
-        assert code in [r.code for r in ls.lloyd_fixed_points_1d(x)]
+        assert code in [r.code for r in ls1.lloyd_fixed_points_1d(x)]
 
 
 @HSET
@@ -130,16 +131,16 @@ def test_vectorised_lloyd_equals_fit(xc) -> None:
     x, c = xc
     rng = np.random.default_rng(x.size)
     starts = np.vstack([c, rng.normal(size=(6, 2)) * np.abs(x).max() + x.mean()])
-    a, b, codes = ls.lloyd_1d(x, starts[:, 0], starts[:, 1])
+    a, b, codes = ls1.lloyd_1d(x, starts[:, 0], starts[:, 1])
     for s, fa, fb, code in zip(starts, a, b, codes):
         final = ak.fit(x[:, None], s[:, None], method="lloyd").final_centers[:, 0]
         np.testing.assert_allclose([fa, fb], final, rtol=1e-12, atol=1e-12 * np.abs(x).max())
-        assert ls.regions_1d(x)[code].inside
+        assert ls1.regions_1d(x)[code].inside
 
 
 def test_fixed_points_by_brute_force_over_every_assignment() -> None:
     """Only contiguous splits can be fixed points, and the best one is the global minimum."""
-    x = ls.example_data_1d()
+    x = datasets.example_data_1d()
     n = x.size
     found = set()
     best = np.inf
@@ -152,7 +153,7 @@ def test_fixed_points_by_brute_force_over_every_assignment() -> None:
         means = q.means
         if np.array_equal(ak.assign(x[:, None], means), lab):  # minimiser inside its region
             found.add(tuple(np.round(means[:, 0], 9)))
-    fps = ls.lloyd_fixed_points_1d(x)
+    fps = ls1.lloyd_fixed_points_1d(x)
     assert found == {tuple(np.round(r.minimiser, 9)) for r in fps}
     assert len(fps) == 8  # four fixed points, each with its mirror
     assert fps[0].min_loss == pytest.approx(best, rel=1e-12)
@@ -161,7 +162,7 @@ def test_fixed_points_by_brute_force_over_every_assignment() -> None:
 
 def test_regions_enumeration() -> None:
     x = np.array([0.0, 1.0, 4.0])
-    regs = ls.regions_1d(x)
+    regs = ls1.regions_1d(x)
     assert len(regs) == 8
     assert [r.pattern for r in regs] == [
         "222", "122", "112", "111", "111", "211", "221", "222"]
@@ -172,21 +173,21 @@ def test_regions_enumeration() -> None:
     assert regs[2].minimiser.tolist() == [0.5, 4.0] and regs[2].inside
     assert regs[2].margin == pytest.approx(1.25)
     assert regs[6].minimiser.tolist() == [4.0, 0.5] and regs[6].inside  # its mirror
-    np.testing.assert_array_equal(ls.boundary_lines_1d(x), [0.0, 2.0, 8.0])
+    np.testing.assert_array_equal(ls1.boundary_lines_1d(x), [0.0, 2.0, 8.0])
     assert regs[0].degenerate and np.isnan(regs[0].minimiser[0]) and regs[0].inside
-    assert [r.code for r in ls.lloyd_fixed_points_1d(x)] == [2, 6]
+    assert [r.code for r in ls1.lloyd_fixed_points_1d(x)] == [2, 6]
 
 
 def test_basins_end_only_in_fixed_points_and_depend_on_the_midpoint() -> None:
-    x = ls.example_data_1d()
+    x = datasets.example_data_1d()
     g = np.linspace(-6, 7, 60)
     C1, C2 = np.meshgrid(g, g)
-    _, _, codes = ls.lloyd_1d(x, C1, C2)
-    regs = ls.regions_1d(x)
+    _, _, codes = ls1.lloyd_1d(x, C1, C2)
+    regs = ls1.regions_1d(x)
     assert all(regs[c].inside for c in np.unique(codes))
     # the first E-step sees only the midpoint and the order, so starts with the same
     # first region end in the same place
-    first = ls.region_codes_1d(x, C1, C2)
+    first = ls1.region_codes_1d(x, C1, C2)
     for c in np.unique(first):
         assert np.unique(codes[first == c]).size == 1
 
@@ -237,7 +238,7 @@ def test_derivatives_agree_off_the_boundaries(seed, k, d) -> None:
 
 
 def test_slice_kink_of_the_lesson() -> None:
-    x = ls.example_data_1d()
+    x = datasets.example_data_1d()
     c = np.array([[-2.4], [1.6]])  # midpoint -0.4 = x[4]
     left, right = ls.one_sided_derivatives(x[:, None], c, np.ones((2, 1)))
     assert left == pytest.approx(1.2, abs=1e-9) and right == pytest.approx(-6.8, abs=1e-9)
@@ -271,7 +272,7 @@ def test_inside_own_region() -> None:
 
 
 def test_snapshot_agrees_with_the_core() -> None:
-    X = ls.example_data_2d()
+    X = datasets.example_data_2d()
     C = np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])
     s = ls.snapshot(X, C)
     assert s.loss == pytest.approx(float(ak.kmeans_loss(X, C)), rel=1e-12)
@@ -310,7 +311,7 @@ def test_loss_over_centroid_equals_kmeans_loss(seed, k) -> None:
 
 
 def test_crossing_a_flip_circle_flips_that_sample() -> None:
-    X = ls.example_data_2d()
+    X = datasets.example_data_2d()
     C = np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])
     r = ls.boundary_radii(X, C, 0)
     others = np.sqrt(((X[:, None, :] - C[None, 1:, :]) ** 2).sum(-1)).min(1)
@@ -332,17 +333,17 @@ def test_crossing_a_flip_circle_flips_that_sample() -> None:
 
 def test_bad_inputs_are_refused_with_the_value() -> None:
     with pytest.raises(ValueError, match="shape"):
-        ls.loss_grid_1d(np.zeros((3, 2)), 0.0, 1.0)
+        ls1.loss_grid_1d(np.zeros((3, 2)), 0.0, 1.0)
     with pytest.raises(ValueError, match="n_samples=1"):
-        ls.regions_1d(np.array([1.0]))
+        ls1.regions_1d(np.array([1.0]))
     with pytest.raises(TypeError, match="int64"):
-        ls.loss_grid_1d(np.arange(4), 0.0, 1.0)
+        ls1.loss_grid_1d(np.arange(4), 0.0, 1.0)
     with pytest.raises(ValueError, match="non-finite"):
-        ls.regions_1d(np.array([1.0, np.nan]))
+        ls1.regions_1d(np.array([1.0, np.nan]))
     with pytest.raises(ValueError, match="broadcast"):
-        ls.loss_grid_1d(np.arange(4.0), np.zeros(3), np.zeros(2))
-    with pytest.raises(ValueError, match="got 9"):
-        ls.pattern_1d(3, 9)
+        ls1.loss_grid_1d(np.arange(4.0), np.zeros(3), np.zeros(2))
+    with pytest.raises(ValueError, match=r"code must be an integer in \[0, 7\], got code=9"):
+        ls1.pattern_1d(3, 9)
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
         ls.region_quadratic(np.zeros((4, 1)), np.array([0, 1, 3, 0]), 3)
     with pytest.raises(ValueError, match="which=5"):
@@ -351,21 +352,43 @@ def test_bad_inputs_are_refused_with_the_value() -> None:
         ls.one_sided_derivatives(np.zeros((4, 1)), np.zeros((2, 1)), np.zeros((3, 1)))
     with pytest.raises(ValueError, match=r"\(n_clusters, 2\)"):
         ls.voronoi_grid(np.zeros((2, 3)), (0, 1), (0, 1))
+    # scalar arguments: checked, named (never uninitialised memory or a silently wrong answer)
+    X, C = np.zeros((4, 2)), np.array([[0.0, 0.0], [1.0, 1.0]])
+    with pytest.raises(ValueError, match="chunk=-1"):
+        ls.loss_over_centroid(X, C, 0, [0.0], [0.0], chunk=-1)
+    with pytest.raises(ValueError, match="tie_rtol=-1"):
+        ls.one_sided_derivatives(X, C, np.ones((2, 2)), tie_rtol=-1)
+    with pytest.raises(TypeError, match="which=0.5"):
+        ls.boundary_radii(X, C, 0.5)
+    with pytest.raises(ValueError, match="non-finite"):
+        ls.voronoi_grid(np.array([[0.0, np.nan]]), (0, 1), (0, 1))
+    with pytest.raises(TypeError, match="max_iter=1.5"):
+        ls1.lloyd_1d(np.arange(4.0), 0.0, 1.0, max_iter=1.5)
+
+
+def test_one_centre_landscape_is_translation_invariant() -> None:
+    """The loss over a moving centre far from the origin equals the centred one (float64)."""
+    X, C = datasets.example_data_2d(), np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])
+    xs, ys = np.linspace(-4, 4, 7), np.linspace(-3, 3, 5)
+    L0 = ls.loss_over_centroid(X, C, 0, xs, ys)
+    a = 1e7
+    La = ls.loss_over_centroid(X + a, C + a, 0, xs + a, ys + a)
+    np.testing.assert_allclose(La, L0, rtol=1e-7)
 
 
 # --------------------------------------------------------------------------- drawing
 
 
 PLOTS = {
-    "parabola": lambda ax: ls.plot_parabola_1d(ax, ls.example_data_1d()),
-    "regions": lambda ax: ls.plot_loss_regions_1d(ax, ls.example_data_1d(), resolution=80),
-    "minimisers": lambda ax: ls.plot_region_minimisers_1d(ax, ls.example_data_1d()),
-    "slice": lambda ax: ls.plot_slice_1d(ax, ls.example_data_1d(), (-3.0, 1.0), (1.0, 1.0),
+    "parabola": lambda ax: plotting.plot_parabola_1d(ax, datasets.example_data_1d()),
+    "regions": lambda ax: plotting.plot_loss_regions_1d(ax, datasets.example_data_1d(), resolution=80),
+    "minimisers": lambda ax: plotting.plot_region_minimisers_1d(ax, datasets.example_data_1d()),
+    "slice": lambda ax: plotting.plot_slice_1d(ax, datasets.example_data_1d(), (-3.0, 1.0), (1.0, 1.0),
                                          np.linspace(-1, 2, 61), at=0.6),
-    "basins": lambda ax: ls.plot_basins_1d(ax, ls.example_data_1d(), resolution=60),
-    "voronoi": lambda ax: ls.plot_voronoi(ax, ls.example_data_2d(),
+    "basins": lambda ax: plotting.plot_basins_1d(ax, datasets.example_data_1d(), resolution=60),
+    "voronoi": lambda ax: plotting.plot_voronoi(ax, datasets.example_data_2d(),
                                           np.array([[0.0, 0.0], [1.0, 1.0]]), resolution=40),
-    "landscape": lambda ax: ls.plot_centroid_landscape(ax, ls.example_data_2d(),
+    "landscape": lambda ax: plotting.plot_centroid_landscape(ax, datasets.example_data_2d(),
                                                        np.array([[0.0, 0.0], [1.0, 1.0]]), 1,
                                                        resolution=40),
 }
@@ -379,13 +402,3 @@ def test_plots_have_title_labels_legend(name: str) -> None:
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     assert ax.get_legend() is not None and ax.get_legend().get_texts()
     fig.savefig(__import__("io").BytesIO(), format="png")  # renders without error
-
-
-def test_figures_registry_builds_every_readme_figure() -> None:
-    from argmin_kmeans.figures import registry
-
-    reg = registry()
-    for stem in ls.FIGURES:
-        assert reg[stem] is ls.FIGURES[stem]
-    fig = ls.FIGURES["loss_slice_1d"]()
-    assert fig.axes and fig.axes[0].get_title()

@@ -22,7 +22,7 @@ KW = {"t_row": 1e-7, "n_clusters": 8, "n_features": 8, "latency": 1e-4, "bandwid
                                         sc.project([1, 2, 4], n_samples=100, weak=True, **KW),
                                         "stated inputs"),
         lambda: plots.inits_figure({"a": [1.0, 2.0], "b": [0.5]}, {"a": 0, "b": 3}),
-        *plots.FIGURES.values(),
+        plots.scaling_projection_figure,
     ],
 )
 def test_figures_have_titles_and_labels(build) -> None:
@@ -40,8 +40,7 @@ def test_figures_have_titles_and_labels(build) -> None:
 
 
 def test_the_registered_figure_is_labelled_a_projection_from_stated_inputs() -> None:
-    assert list(plots.FIGURES) == ["scaling_projection"]
-    fig = plots.FIGURES["scaling_projection"]()
+    fig = plots.scaling_projection_figure()
     try:
         assert all("PROJECTION" in ax.get_title() for ax in fig.axes)
         assert "not measurements" in fig._suptitle.get_text()

@@ -9,19 +9,20 @@ import pytest
 import torch
 
 import argmin_kmeans as ak
+from argmin_kmeans import datasets
 from argmin_kmeans import question as q
 from argmin_kmeans.naive import question_loss, question_step
 
 
 def small(seed: int = 0, n: int = 120, d: int = 6, k: int = 5):
-    X = q.uniform_data(n, d, seed=seed, dtype=torch.float64)
+    X = datasets.uniform_data(n, d, seed=seed, dtype=torch.float64)
     return X, q.init_with_replacement(X, k, seed=seed)
 
 
 def test_data_and_init_are_seeded_and_shaped() -> None:
-    X = q.uniform_data()
+    X = datasets.uniform_data()
     assert X.shape == (1000, 200) and X.dtype == torch.float32
-    assert torch.equal(X, q.uniform_data()) and not torch.equal(X, q.uniform_data(seed=1))
+    assert torch.equal(X, datasets.uniform_data()) and not torch.equal(X, datasets.uniform_data(seed=1))
     assert float(X.min()) >= 0 and float(X.max()) < 1
     C = q.init_with_replacement(X, 20, seed=3)
     assert C.shape == (20, 200)
@@ -32,7 +33,7 @@ def test_data_and_init_are_seeded_and_shaped() -> None:
 
 
 def test_init_draws_with_replacement() -> None:
-    X = q.uniform_data(5, 2)
+    X = datasets.uniform_data(5, 2)
     C = q.init_with_replacement(X, 5, seed=0)
     # 5 draws from 5 samples with replacement: distinct rows are fewer than 5 for this seed
     distinct = {tuple(r) for r in C.tolist()}
@@ -43,7 +44,7 @@ def test_init_draws_with_replacement() -> None:
 
 
 def test_blob_data_is_structured() -> None:
-    X, centers, labels = q.blob_data(seed=0)
+    X, centers, labels = datasets.blob_data(seed=0)
     assert X.shape == (1000, 200) and centers.shape == (20, 200) and labels.shape == (1000,)
     # the true centres are a near-perfect clustering: loss is about n d spread^2 = 500
     assert q.loss64(X, centers) == pytest.approx(1000 * 200 * 0.05**2, rel=0.05)
@@ -100,7 +101,7 @@ def one_thread():
 
 def test_the_question_run_ends_with_one_centre_owning_almost_everything(one_thread) -> None:
     """The lesson's headline on the question's own setting (fast path, 4001 steps)."""
-    X = q.uniform_data()
+    X = datasets.uniform_data()
     C0 = q.init_with_replacement(X, 20, seed=0)
     run = q.question_experiment(X, C0, record_every=4001, implementation="core")
     _, counts, _ = ak.cluster_stats(X, run.centers)
@@ -128,7 +129,7 @@ def test_baselines() -> None:
 
 def test_memory_accounting_is_exact() -> None:
     k, n, d = 20, 100, 200
-    X = q.uniform_data(n, d)
+    X = datasets.uniform_data(n, d)
     C = X[:k].clone()
     assert q.difference_tensor_bytes(k, n, d) == 1_600_000
     assert q.difference_tensor_bytes(k, n, d, torch.float64) == 3_200_000
@@ -157,9 +158,9 @@ def test_experiment_rejects_bad_arguments(kwargs, message) -> None:
 
 def test_helpers_reject_bad_arguments() -> None:
     with pytest.raises(ValueError, match="n_features=0"):
-        q.uniform_data(10, 0)
+        datasets.uniform_data(10, 0)
     with pytest.raises(ValueError, match="spread=-1"):
-        q.blob_data(spread=-1.0)
+        datasets.blob_data(spread=-1.0)
     with pytest.raises(ValueError, match="shape \\(3,\\)"):
         q.init_with_replacement(torch.ones(3), 2)
     with pytest.raises(ValueError, match="n_clusters=0"):

@@ -14,10 +14,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.special import logsumexp as sp_logsumexp
 from scipy.stats import multivariate_normal, norm
+from tests.helpers import blobs
 
 import argmin_kmeans as ak
 from argmin_kmeans import relax as rx
-from tests.helpers import blobs
 
 SMALL = settings(max_examples=25, deadline=None)
 f64 = torch.float64

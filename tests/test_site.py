@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import browser_support as bs
 import pytest
+
+import browser_support as bs
 
 pytestmark = pytest.mark.browser
 

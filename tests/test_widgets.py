@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 import argmin_kmeans as ak
-from argmin_kmeans import landscape as ls
+from argmin_kmeans import datasets
 from argmin_kmeans import widgets as wg
 
-X2 = ls.example_data_2d()
+X2 = datasets.example_data_2d()
 C2 = np.array([[-1.0, 0.0], [1.0, -3.0], [1.5, 1.5]])
-X1 = ls.example_data_1d()
+X1 = datasets.example_data_1d()
 
 BUILDERS = {
     "voronoi": lambda: wg.voronoi_explorer(X2, C2, resolution=60),

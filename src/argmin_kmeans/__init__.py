@@ -5,7 +5,9 @@ The course "Backprop through argmin" is built on these names. Inputs are ``X`` o
 tensors or NumPy arrays, float32 or float64, on any device. The layers, bottom up:
 ``_validation`` (every argument check) → ``_kernel`` (the chunked hot loop) → ``core`` (E-step,
 statistics, each update rule once) → ``engine`` (one run loop, one :class:`History`) → the
-lessons' modules (``stochastic``, ``question``, ``compare``, ``landscape``, ...).
+lessons' modules (``argmax`` 01, ``naive`` and ``question`` 02, ``landscape`` and ``landscape_1d``
+03, ``compare`` and ``theory`` 04, ``stochastic`` 05, ``datasets`` for all) → ``plotting``,
+``widgets`` and ``exercises`` on top.
 """
 
 from .argmax import QUESTION_T, ArgmaxEvidence, argmax_zero_gradient

@@ -317,11 +317,11 @@ def fused_pass(
             torch.set_num_threads(saved)  # MKL's setting is process-wide: restore it
     # partial results added in a fixed order: deterministic for a given thread count
     _, sums, counts, inertia = parts[0]
-    for _, s, c, i in parts[1:]:
-        if sums is not None and s is not None and counts is not None and c is not None:
-            sums, counts = sums + s, counts + c
-        if inertia is not None and i is not None:
-            inertia = inertia + i
+    for _, part_s, part_c, part_i in parts[1:]:
+        if sums is not None and part_s is not None and counts is not None and part_c is not None:
+            sums, counts = sums + part_s, counts + part_c
+        if inertia is not None and part_i is not None:
+            inertia = inertia + part_i
     finite = bool(torch.isfinite(check))
     if scale != 1.0 and finite:
         if sums is not None:

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Sequence, TypeVar, Union
+from collections.abc import Sequence
+from typing import TypeAlias, TypeVar
 
 import numpy as np
 import torch
 
-ArrayLike = Union[torch.Tensor, np.ndarray]
+ArrayLike: TypeAlias = torch.Tensor | np.ndarray
 
 __all__ = [
     "ArrayLike",

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ._validation import check_real
+
 __all__ = ["QUESTION_T", "ArgmaxEvidence", "argmax_zero_gradient"]
 
 #: The vector from the question's answer; its argmax is 6.
@@ -79,8 +81,7 @@ def argmax_zero_gradient(t: object = QUESTION_T, delta: float = 1e-3) -> ArgmaxE
         raise ValueError(f"t must be 1-D with at least 2 entries, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"t must be finite, got {arr.tolist()}")
-    if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not np.isfinite(delta) or delta <= 0:
-        raise ValueError(f"delta must be positive and finite, got delta={delta!r}")
+    delta = check_real(delta, "delta", low=0.0, low_open=True)
     tt = torch.from_numpy(arr)
     base = int(torch.argmax(tt))
     eye = torch.eye(arr.size, dtype=torch.float64)

@@ -15,8 +15,8 @@ centres are also within ``tol`` of their cluster means (see :func:`fit`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -271,12 +271,12 @@ def run(
         hist_l = torch.stack(rec_l)
     steps = np.asarray(rec_s, dtype=np.int64)
     b = n if batch_size is None else batch_size
-    n_changed = torch.tensor(rec_n, dtype=torch.int64)
+    changed = torch.tensor(rec_n, dtype=torch.int64)
     return History(
         method=method,
         centers=to_output(hist_c, numpy_out),
         loss=to_output(hist_l, numpy_out),
-        n_changed=n_changed.numpy() if numpy_out else n_changed,
+        n_changed=changed.numpy() if numpy_out else changed,
         labels=to_output(labels, numpy_out),
         n_iter=t,
         converged=converged,

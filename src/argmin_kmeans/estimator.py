@@ -48,13 +48,13 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from sklearn.base import (  # type: ignore[import-untyped]
+from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     ClusterMixin,
     TransformerMixin,
 )
-from sklearn.utils.validation import (  # type: ignore[import-untyped]
+from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )

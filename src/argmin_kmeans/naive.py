@@ -40,6 +40,7 @@ def question_step(X: torch.Tensor, centers: torch.Tensor, lr: float) -> torch.Te
     """
     c = centers.detach().clone().requires_grad_(True)
     question_loss(X, c).backward()
+    assert c.grad is not None
     with torch.no_grad():
         c -= lr * c.grad
     return c.detach()

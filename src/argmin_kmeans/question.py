@@ -1,4 +1,4 @@
-r"""The question's experiment, run end to end and reproducibly, with the baselines to judge it.
+r"""Lesson 02: the question's experiment, run end to end and reproducibly, with baselines to judge it.
 
 The question: 1000 points uniform in :math:`[0, 1)^{200}`, 20 clusters, initial centres = 20
 samples picked at random **with replacement**, then 4001 steps of mini-batch SGD on the centres
@@ -18,26 +18,35 @@ a fraction :math:`2\eta m_k` of the way to the mean of the samples it won. With
 :math:`m_k \approx 100/20 = 5` and :math:`\eta = 10^{-5}` that is :math:`10^{-4}` per step.
 
 Everything here is seeded through one ``torch.Generator`` per call, so a run is a pure function
-of its arguments (up to float32 summation order, which depends on the thread count).
+of its arguments (up to float32 summation order, which depends on the thread count). The data
+are :func:`argmin_kmeans.datasets.uniform_data` and :func:`~argmin_kmeans.datasets.blob_data`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, as_tensor, check_int, check_lr, check_pair
-from .core import cluster_stats, kmeans_loss
+from ._validation import (
+    ArrayLike,
+    check_choice,
+    check_int,
+    check_lr,
+    check_pair,
+    check_seed,
+    check_X,
+)
+from .core import Stats, estep, gd_update, kmeans_loss
+from .engine import History, run
 from .naive import question_loss
 
 __all__ = [
     "QUESTION_SETUP",
     "QuestionRun",
-    "uniform_data",
-    "blob_data",
     "init_with_replacement",
     "question_experiment",
     "mean_centers",
@@ -63,66 +72,7 @@ Implementation = Literal["question", "core"]
 
 
 
-# --------------------------------------------------------------------------- data and inits
-
-
-def uniform_data(
-    n_samples: int = 1000,
-    n_features: int = 200,
-    *,
-    seed: int = 0,
-    dtype: torch.dtype = torch.float32,
-) -> torch.Tensor:
-    """The question's data: ``n_samples`` points uniform in the unit cube.
-
-    Returns
-    -------
-    X : tensor, shape (n_samples, n_features)
-        Entries i.i.d. uniform on :math:`[0, 1)`. It has **no cluster structure**: the expected
-        loss of a single centre at the centre of the cube, 1/2, is :math:`n d / 12` (the variance
-        of U(0, 1) is 1/12).
-    """
-    n = check_int(n_samples, "n_samples", low=1)
-    d = check_int(n_features, "n_features", low=1)
-    g = torch.Generator().manual_seed(int(seed))
-    return torch.rand(n, d, generator=g, dtype=dtype)
-
-
-def blob_data(
-    n_samples: int = 1000,
-    n_features: int = 200,
-    n_clusters: int = 20,
-    *,
-    spread: float = 0.05,
-    seed: int = 0,
-    dtype: torch.dtype = torch.float32,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    r"""Data with real cluster structure, on the question's scale.
-
-    ``n_clusters`` true centres uniform in :math:`[0, 1)^{d}`; each sample is a true centre
-    (chosen uniformly) plus Gaussian noise of standard deviation ``spread`` per feature.
-
-    Returns
-    -------
-    X : tensor, shape (n_samples, n_features)
-    true_centers : tensor, shape (n_clusters, n_features)
-    true_labels : int64 tensor, shape (n_samples,)
-
-    Notes
-    -----
-    Two true centres are :math:`\sqrt{d/6} \approx 5.8` apart on average for :math:`d = 200`,
-    while a sample lies about :math:`\sigma\sqrt{d} \approx 0.71` from its own: well separated.
-    """
-    n = check_int(n_samples, "n_samples", low=1)
-    d = check_int(n_features, "n_features", low=1)
-    k = check_int(n_clusters, "n_clusters", low=1)
-    if not isinstance(spread, (int, float)) or not np.isfinite(spread) or spread < 0:
-        raise ValueError(f"spread must be a finite number >= 0, got spread={spread!r}")
-    g = torch.Generator().manual_seed(int(seed))
-    true_centers = torch.rand(k, d, generator=g, dtype=dtype)
-    labels = torch.randint(k, (n,), generator=g)
-    X = true_centers[labels] + spread * torch.randn(n, d, generator=g, dtype=dtype)
-    return X, true_centers, labels
+# --------------------------------------------------------------------------- the init
 
 
 def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> torch.Tensor:
@@ -134,11 +84,9 @@ def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> to
         A copy. Two rows can be the same sample (probability 17.4 % for 20 of 1000); a
         duplicate centre never wins a sample (ties go to the lowest index) and never moves.
     """
-    Xt = as_tensor(X, "X")
-    if Xt.ndim != 2 or Xt.shape[0] == 0:
-        raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
+    Xt, _ = check_X(X)
     k = check_int(n_clusters, "n_clusters", low=1)
-    g = torch.Generator().manual_seed(int(seed))
+    g = torch.Generator().manual_seed(check_seed(seed))
     idx = torch.randint(Xt.shape[0], (k,), generator=g)
     return Xt.detach()[idx.to(Xt.device)].clone()
 
@@ -148,18 +96,19 @@ def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> to
 
 @dataclass(frozen=True)
 class QuestionRun:
-    """What :func:`question_experiment` recorded.
+    """What :func:`question_experiment` recorded: the engine's :class:`History` and what the
+    question's loop adds to it.
 
     Attributes
     ----------
+    history : History
+        The checkpoints (every ``record_every`` steps and after the last), from
+        :func:`argmin_kmeans.engine.run`: ``history.loss`` is the inertia of the full data in
+        float64, ``history.centers`` the centres at each checkpoint (float64 copies).
     init, centers : tensor, shape (n_clusters, n_features)
-        The starting and the final centres.
+        The starting and the final centres, in X's dtype.
     batch_loss : ndarray, shape (n_steps,)
         The loss the question prints: step ``t``'s mini-batch loss, before its update.
-    steps : ndarray of int, shape (n_records,)
-        Steps at which the full-data loss was recorded (0, ``record_every``, ..., ``n_steps``).
-    full_loss : ndarray, shape (n_records,)
-        ``kmeans_loss(X, centres after steps[j] updates)``, in float64.
     moves : ndarray of int, shape (n_clusters,)
         In how many steps each centre moved, i.e. won at least one sample of the batch.
     lr : float
@@ -167,20 +116,29 @@ class QuestionRun:
     implementation : {"question", "core"}
     """
 
+    history: History
     init: torch.Tensor
     centers: torch.Tensor
     batch_loss: np.ndarray
-    steps: np.ndarray
-    full_loss: np.ndarray
     moves: np.ndarray
     lr: float
     batch_size: int
     implementation: str
 
     @property
+    def steps(self) -> np.ndarray:
+        """Steps at which the full-data loss was recorded (0, ``record_every``, ..., ``n_steps``)."""
+        return self.history.steps
+
+    @property
+    def full_loss(self) -> np.ndarray:
+        """``kmeans_loss(X, centres after steps[j] updates)`` in float64, shape (n_records,)."""
+        return torch.as_tensor(self.history.loss).detach().cpu().numpy().astype(np.float64)
+
+    @property
     def final_loss(self) -> float:
         """Full-data loss of the final centres."""
-        return float(self.full_loss[-1])
+        return self.history.final_loss
 
     @property
     def n_steps(self) -> int:
@@ -220,74 +178,72 @@ def question_experiment(
         ``"question"``: the question's loop — one leaf tensor ``c``, the loss of
         :func:`~argmin_kmeans.naive.question_loss`, ``backward()``, ``c -= lr * c.grad`` under
         ``torch.no_grad()``, ``c.grad.zero_()``. ``"core"``: the same update in closed form,
-        the arithmetic of :func:`~argmin_kmeans.gd_step` (no autograd, no ``(k, batch, d)``
-        tensor). Both compute
-        :math:`c_k - 2\eta(m_k c_k - S_k^B)`, to rounding.
+        :func:`argmin_kmeans.core.gd_update` on the E-step of the batch (no autograd, no
+        ``(k, batch, d)`` tensor). Both compute :math:`c_k - 2\eta(m_k c_k - S_k^B)`, to
+        rounding.
 
     Returns
     -------
     QuestionRun
+
+    Notes
+    -----
+    The loop is :func:`argmin_kmeans.engine.run`: the update closure draws the batch, takes the
+    step in X's dtype and notes the batch loss and which centres moved; the engine keeps the
+    checkpoints. It runs on a float64 copy of ``X`` so that the recorded full-data loss is
+    float64 whatever the working precision (the steps themselves are taken in X's dtype).
     """
     Xt, C0, _ = check_pair(X, init)
     steps_n = check_int(n_steps, "n_steps", low=0)
     b = check_int(batch_size, "batch_size", low=1)
     every = check_int(record_every, "record_every", low=1)
+    g = torch.Generator().manual_seed(check_seed(seed))
+    method = check_choice(implementation, "implementation", ("question", "core"))
     eta = check_lr(lr, C0.shape[0], C0)
     if not isinstance(eta, float):
         raise TypeError("the question uses one global lr (a float), not one per centre")
-    if implementation not in ("question", "core"):
-        raise ValueError(f"implementation must be 'question' or 'core', got {implementation!r}")
     Xt = Xt.detach()
     n = Xt.shape[0]
-    g = torch.Generator().manual_seed(int(seed))
     # the question's trainable centres; it wrote torch.tensor(init, requires_grad=True), which
     # warns: copying a tensor that way is spelled .detach().clone().requires_grad_(True)
-    c = C0.detach().clone().requires_grad_(implementation == "question")
-    init_copy = C0.detach().clone()
+    c = C0.detach().clone().requires_grad_(method == "question")
     batch_loss = np.empty(steps_n)
-    moves = torch.zeros(C0.shape[0], dtype=torch.int64)
-    rec_steps, rec_loss = [], []
+    moves = torch.zeros(C0.shape[0], dtype=torch.int64, device=Xt.device)
 
-    X64 = Xt.double()
-
-    def record(t: int) -> None:
-        with torch.no_grad():
-            rec_steps.append(t)
-            rec_loss.append(float(kmeans_loss(X64, c.detach().double())))
-
-    record(0)
-    for t in range(steps_n):
-        idx = torch.randint(n, (b,), generator=g).to(Xt.device)
-        xb = Xt[idx]
+    def update(_: torch.Tensor, __: Stats | None, t: int) -> torch.Tensor:
+        nonlocal c
+        xb = Xt[torch.randint(n, (b,), generator=g).to(Xt.device)]
         before = c.detach().clone()
-        if implementation == "question":
-            loss = question_loss(xb, c)
-            loss.backward()
+        if method == "question":
+            with torch.enable_grad():  # the engine runs under no_grad; the question's loop does not
+                loss = question_loss(xb, c)
+                loss.backward()
+            assert c.grad is not None
             with torch.no_grad():
                 c -= eta * c.grad
             c.grad.zero_()
-            batch_loss[t] = float(loss.detach())
+            batch_loss[t - 1] = float(loss.detach())
         else:
-            # gd_step's update, c - eta * 2(m_k c_k - S_k), from one assignment that also gives
-            # the batch loss (gd_step alone would not return it)
-            with torch.no_grad():
-                labels, counts, sums = cluster_stats(xb, c)
-                diff = xb - c[labels]  # (batch, d)
-                batch_loss[t] = float((diff * diff).sum())
-                c = c - eta * 2.0 * (counts[:, None] * c - sums)
-        moves += (c.detach() != before).any(dim=1).cpu()
-        if (t + 1) % every == 0 or t + 1 == steps_n:
-            record(t + 1)
+            s = estep(xb, c)  # one E-step of the batch: the statistics and the batch loss
+            batch_loss[t - 1] = float(s.inertia)  # type: ignore[arg-type]
+            c = gd_update(c, s, eta)
+        moves.add_((c.detach() != before).any(dim=1))
+        return c.detach().to(torch.float64, copy=True)
+
+    record = sorted(set(range(0, steps_n + 1, every)) | {steps_n})
+    history = run(
+        Xt.double(), C0.detach().double(), update, method=f"question ({method})",
+        max_iter=steps_n, lr=eta, tol=None, record_steps=record, batch_size=b,
+    )
     return QuestionRun(
-        init=init_copy,
+        history=history,
+        init=C0.detach().clone(),
         centers=c.detach().clone(),
         batch_loss=batch_loss,
-        steps=np.asarray(rec_steps, dtype=np.int64),
-        full_loss=np.asarray(rec_loss, dtype=np.float64),
-        moves=moves.numpy(),
+        moves=moves.cpu().numpy(),
         lr=eta,
         batch_size=b,
-        implementation=implementation,
+        implementation=method,
     )
 
 
@@ -303,9 +259,7 @@ def mean_centers(X: ArrayLike, n_clusters: int) -> torch.Tensor:
         Its loss is the one-cluster loss :math:`\sum_i \lVert x_i - \bar x\rVert^2`, the
         smallest loss any *single* centre can reach (all ties go to centre 0).
     """
-    Xt = as_tensor(X, "X")
-    if Xt.ndim != 2 or Xt.shape[0] == 0:
-        raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
+    Xt, _ = check_X(X)
     k = check_int(n_clusters, "n_clusters", low=1)
     return Xt.detach().mean(dim=0, keepdim=True).repeat(k, 1)
 
@@ -317,12 +271,10 @@ def box_centers(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> torch.Tensor
     -------
     centers : tensor, shape (n_clusters, n_features)
     """
-    Xt = as_tensor(X, "X")
-    if Xt.ndim != 2 or Xt.shape[0] == 0:
-        raise ValueError(f"X must be 2-D with at least one sample, got shape {tuple(Xt.shape)}")
+    Xt, _ = check_X(X)
     k = check_int(n_clusters, "n_clusters", low=1)
     lo, hi = Xt.detach().min(dim=0).values, Xt.detach().max(dim=0).values
-    g = torch.Generator().manual_seed(int(seed))
+    g = torch.Generator().manual_seed(check_seed(seed))
     u = torch.rand(k, Xt.shape[1], generator=g, dtype=Xt.dtype).to(Xt.device)
     return lo + u * (hi - lo)
 
@@ -350,21 +302,24 @@ def sklearn_centers(
     """
     from sklearn.cluster import KMeans
 
-    Xn = as_tensor(X, "X").detach().cpu().double().numpy()
+    Xn = check_X(X)[0].detach().cpu().double().numpy()
     k = check_int(n_clusters, "n_clusters", low=1)
     r = check_int(n_init, "n_init", low=1)
-    if not isinstance(init, str):
-        init = as_tensor(init, "init").detach().cpu().double().numpy()
+    seed = check_seed(seed)
+    if isinstance(init, str):
+        init = check_choice(init, "init", ("k-means++", "random"))
+    else:
+        init = check_X(init, "init")[0].detach().cpu().double().numpy()
         if r != 1:
             raise ValueError(f"an explicit init is one start: use n_init=1, got n_init={r}")
-    km = KMeans(n_clusters=k, init=init, n_init=r, random_state=int(seed), algorithm="lloyd")
+    km = KMeans(n_clusters=k, init=init, n_init=r, random_state=seed, algorithm="lloyd")
     km.fit(Xn)
     return torch.from_numpy(km.cluster_centers_)
 
 
 def loss64(X: ArrayLike, centers: ArrayLike) -> float:
     """``kmeans_loss`` computed in float64 (so losses of float32 and float64 runs compare)."""
-    Xt, Ct = as_tensor(X, "X"), as_tensor(centers, "centers")
+    Xt, Ct = check_X(X)[0], check_X(centers, "centers")[0]
     with torch.no_grad():
         return float(kmeans_loss(Xt.detach().double(), Ct.detach().double().to(Xt.device)))
 

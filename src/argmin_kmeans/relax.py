@@ -240,7 +240,7 @@ class _PerturbedArgmax(torch.autograd.Function):
     :math:`\\frac{1}{M\\sigma}\\sum_m (g\\cdot y_m)\\,\\nabla\\nu(Z_m)`."""
 
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: torch.autograd.function.FunctionCtx,
         theta: torch.Tensor,
         Z: torch.Tensor,
@@ -254,7 +254,7 @@ class _PerturbedArgmax(torch.autograd.Function):
         return Y.mean(dim=0)
 
     @staticmethod
-    def backward(  # type: ignore[override]
+    def backward(
         ctx: torch.autograd.function.FunctionCtx, grad_out: torch.Tensor
     ) -> tuple[torch.Tensor, None, None, None]:
         labels, dnu = ctx.saved_tensors  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-r"""Stochastic k-means: the question's mini-batch SGD, online k-means, mini-batch k-means, Adam.
+r"""Lesson 05: stochastic k-means — the question's mini-batch SGD, online, mini-batch k-means, Adam.
 
 They all see the data a batch at a time. With labels from the *current* centres, a batch
 :math:`B` of :math:`m` samples has counts :math:`m_k` and sums :math:`S_k^B`, and the batch loss
@@ -51,34 +51,45 @@ Batches
 :func:`batch_indices` draws them with a seeded ``torch.Generator``: a stream of independent random
 permutations of ``range(n_samples)`` cut into consecutive batches, so after ``p`` passes every
 sample has been seen ``p`` times (a batch may straddle two passes).
+
+Runs
+----
+:func:`fit_stochastic` runs one method through :func:`argmin_kmeans.engine.run` (one loop, one
+:class:`~argmin_kmeans.History` with ``samples_seen``); :func:`race` runs them all on the same
+batches. Its data are :func:`argmin_kmeans.datasets.race_data`, its picture
+:func:`argmin_kmeans.plotting.plot_race`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Literal, Sequence
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 import numpy as np
 import torch
 
-from ._validation import ArrayLike, as_tensor, check_int, check_lr, check_pair, check_seed, to_output
-from .core import estep, gd_update
+from ._validation import (
+    ArrayLike,
+    check_choice,
+    check_int,
+    check_lr,
+    check_pair,
+    check_seed,
+    to_output,
+)
+from .core import estep, gd_update, means_update
 from .engine import History, fit, run
 
 __all__ = [
     "STOCHASTIC_METHODS",
-    "History",
     "batch_indices",
     "log_spaced_steps",
     "sgd_step",
     "online_step",
     "minibatch_step",
     "fit_stochastic",
-    "race_data",
     "race",
-    "plot_race",
-    "FIGURES",
 ]
 
 Method = Literal["sgd", "online", "minibatch", "adam", "sklearn"]
@@ -148,10 +159,8 @@ def batch_indices(n_samples: int, batch_size: int, n_steps: int, *, seed: int = 
         within each pass over the data).
     """
     n = check_int(n_samples, "n_samples", low=1)
-    b = check_int(batch_size, "batch_size", low=1)
+    b = check_int(batch_size, "batch_size", low=1, high=n)
     t = check_int(n_steps, "n_steps", low=0)
-    if b > n:
-        raise ValueError(f"batch_size={b} is more than n_samples={n}")
     g = torch.Generator().manual_seed(check_seed(seed))
     n_perm = math.ceil(t * b / n)
     stream = [torch.randperm(n, generator=g) for _ in range(n_perm)]
@@ -235,7 +244,8 @@ def minibatch_step(
     batch loss with the per-centre rate :math:`1/(2(n_k + m_k))`. Sculley applies it one sample
     at a time, :math:`c_k \mathrel{+}= (x - c_k)/n_k`, with labels fixed at the start of the batch;
     that telescopes to the same running mean. With ``counts`` at zero and the whole data set as
-    the batch it is :func:`argmin_kmeans.lloyd_step` (``empty="keep"``), to rounding.
+    the batch it is :func:`argmin_kmeans.lloyd_step` (``empty="keep"``), bit for bit: both are
+    :func:`argmin_kmeans.core.means_update` on the same statistics.
     """
     Xt, Ct, np_out = _check_batch(X, centers)
     n = _check_counts(counts, Ct.shape[0], Ct)
@@ -249,10 +259,14 @@ def _minibatch(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     s = estep(X, C, with_inertia=False)
     total = n + s.counts
-    # gradient descent on the batch loss with the per-centre rate 1/(2(n_k + m_k)); a centre
-    # that won nothing has a zero gradient and stays (the clamp only avoids 1/0)
-    lr = (0.5 / total.clamp(min=1.0)).to(C.dtype)
-    return gd_update(C, s, lr), total
+    # Sculley's centre is the mean of everything it has absorbed: the old centre counts as n_k
+    # samples at c_k, the batch adds its m_k samples; one M-step (core.means_update) on those
+    # pooled statistics. A centre that won nothing keeps its place exactly (count 0 there).
+    pooled = s._replace(
+        counts=torch.where(s.counts > 0, total, torch.zeros_like(total)),
+        sums=s.sums + n.to(C.dtype)[:, None] * (C - s.shift),
+    )
+    return means_update(C, pooled), total
 
 
 def online_step(
@@ -313,12 +327,8 @@ def _eval_steps(eval_every: object, n_steps: int) -> list[int]:
         e = check_int(eval_every, "eval_every", low=1)
         return sorted(set(range(0, n_steps + 1, e)) | {0, n_steps})
     if isinstance(eval_every, (list, tuple, range, np.ndarray)):
-        steps = [int(s) for s in eval_every]
-        bad = [s for s in steps if not 0 <= s <= n_steps]
-        if bad:
-            raise ValueError(
-                f"eval_every steps must lie in [0, n_steps={n_steps}], got {bad[0]} in eval_every"
-            )
+        steps = [check_int(s, f"eval_every[{i}]", low=0, high=n_steps)
+                 for i, s in enumerate(eval_every)]
         return sorted(set(steps) | {0, n_steps})
     raise TypeError(
         f"eval_every must be a positive integer or a sequence of step counts, got {eval_every!r}"
@@ -372,15 +382,12 @@ def fit_stochastic(
     History
         Tensors on X's device in X's dtype (NumPy arrays if ``X`` and ``init`` are NumPy).
     """
-    if method not in STOCHASTIC_METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {sorted(STOCHASTIC_METHODS)}")
+    method = check_choice(method, "method", tuple(STOCHASTIC_METHODS))
     Xt, C, np_out = check_pair(X, init)
     n, k = Xt.shape[0], C.shape[0]
-    b = min(1024, n) if batch_size is None else check_int(batch_size, "batch_size", low=1)
-    if b > n:
-        raise ValueError(f"batch_size={b} is more than n_samples={n}")
+    b = min(1024, n) if batch_size is None else check_int(batch_size, "batch_size", low=1, high=n)
     t_max = check_int(n_steps, "n_steps", low=0)
-    seed = check_int(seed, "seed", low=0)
+    seed = check_seed(seed)
     evals = _eval_steps(eval_every, t_max)
     eta: float | torch.Tensor | None = None
     if method in ("sgd", "adam"):
@@ -482,44 +489,15 @@ def _stepper(
     def state_sk() -> tuple[torch.Tensor, torch.Tensor]:
         if not hasattr(km, "cluster_centers_"):
             return C, torch.zeros(k, dtype=C.dtype, device=C.device)
-        back = dict(device=C.device, dtype=C.dtype)
-        return torch.from_numpy(km.cluster_centers_.copy()).to(**back), torch.from_numpy(
-            km._counts.copy()  # scikit-learn's per-centre weight sums (private attribute)
-        ).to(**back)
+        centers = torch.from_numpy(km.cluster_centers_.copy())
+        weights = torch.from_numpy(km._counts.copy())  # scikit-learn's weight sums (private)
+        return (centers.to(device=C.device, dtype=C.dtype),
+                weights.to(device=C.device, dtype=C.dtype))
 
     return _Stepper(update_sk, state_sk)
 
 
 # --------------------------------------------------------------------------- the race
-
-
-def race_data(
-    n_samples: int = 200_000,
-    n_features: int = 5,
-    n_clusters: int = 15,
-    *,
-    box: float = 8.0,
-    seed: int = 3,
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""A Gaussian mixture for the passes-over-the-data race (float64, reproducible).
-
-    ``n_clusters`` means uniform in :math:`[-\mathrm{box}, \mathrm{box}]^{d}`, unequal mixing
-    weights (Dirichlet(2)), unit isotropic noise.
-
-    Returns
-    -------
-    X : ndarray, shape (n_samples, n_features)
-    means : ndarray, shape (n_clusters, n_features)
-        The generating means (their loss is about ``n_samples * n_features``).
-    """
-    n = check_int(n_samples, "n_samples", low=1)
-    d = check_int(n_features, "n_features", low=1)
-    k = check_int(n_clusters, "n_clusters", low=1)
-    rng = np.random.default_rng(seed)
-    means = rng.uniform(-box, box, size=(k, d))
-    weights = rng.dirichlet(np.full(k, 2.0))
-    X = means[rng.choice(k, size=n, p=weights)] + rng.normal(size=(n, d))
-    return X, means
 
 
 def race(
@@ -586,92 +564,3 @@ def race(
             X, init, method, batch_size=batch_size, n_steps=t, lr=lr, seed=seed, eval_every=ev
         )
     return out
-
-
-#: Line styles of :func:`plot_race`, by method.
-_STYLE = {
-    "gd": dict(color="tab:gray", marker="s", ls="-"),
-    "lloyd": dict(color="black", marker="o", ls="-"),
-    "online": dict(color="tab:green", ls="-"),
-    "minibatch": dict(color="tab:blue", ls="-", lw=2.5),
-    "sklearn": dict(color="tab:orange", ls="--", lw=1.5),
-    "sgd": dict(color="tab:red", ls="-"),
-    "adam": dict(color="tab:purple", ls="-"),
-}
-
-
-def plot_race(results: dict[str, History], axes=None):
-    """Two panels: loss per sample, and excess over the best final loss, against passes (log x).
-
-    Parameters
-    ----------
-    results : dict
-        From :func:`race`.
-    axes : pair of matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(13, 5.4), layout="constrained")
-    else:
-        fig = axes[0].figure
-    best = min(h.final_loss for h in results.values())
-    floor = 1e-7  # an excess of 0 (the best run itself) is drawn here
-    first = min(float(h.passes[1]) for h in results.values() if len(h.passes) > 1)
-    right = max(float(h.passes[-1]) for h in results.values())
-    for label, h in results.items():
-        x = h.passes.copy()
-        x[0] = first / 2  # the init, drawn at the left edge of the log axis
-        y = np.asarray(h.loss, dtype=np.float64) / h.n_samples
-        style = dict(_STYLE.get(h.method, {}))
-        if h.method in ("gd", "lloyd"):
-            # a batch method has not moved until its first full pass: draw steps, not slopes
-            style["drawstyle"] = "steps-post"
-            if x[-1] < right:  # converged: the loss stays put
-                x, y = np.append(x, right), np.append(y, y[-1])
-        axes[0].plot(x, y, label=label, ms=4, **style)
-        excess = (y - best / h.n_samples) / (best / h.n_samples)
-        axes[1].plot(x, np.maximum(excess, floor), label=label, ms=4, **style)
-    for ax in axes:
-        ax.set_xscale("log")
-        ax.set_xlabel("passes over the data (samples processed / n_samples)")
-        ax.axvline(1.0, color="0.8", lw=1, zorder=0)
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0].set_ylabel("k-means loss per sample (full data)")
-    axes[0].set_title("Full-data loss against work done (init at the left edge)")
-    axes[1].set_yscale("log")
-    axes[1].set_ylabel("(loss - best final loss) / best final loss")
-    axes[1].set_title("Excess loss over the best run (log-log)")
-    axes[1].axhline(floor, color="0.6", ls=":", lw=1)
-    axes[1].annotate("0 (the best run) drawn here", (first / 2, floor), xytext=(2, 3),
-                     textcoords="offset points", fontsize=8, color="0.4")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=9, frameon=False)
-    return fig
-
-
-def _race_figure():
-    from sklearn.cluster import kmeans_plusplus
-
-    X, _ = race_data()
-    init, _ = kmeans_plusplus(X, 15, random_state=0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small batches: threads only add overhead; sums in a fixed order
-    try:
-        results = race(X, init)
-    finally:
-        torch.set_num_threads(threads)
-    fig = plot_race(results)
-    fig.suptitle(
-        f"Stochastic vs batch k-means on {X.shape[0]:,} samples (d={X.shape[1]}, k=15): "
-        "the same k-means++ init, the same batches of 1000"
-    )
-    return fig
-
-
-#: README figures (collected by :mod:`argmin_kmeans.figures`).
-FIGURES: dict[str, Callable[[], object]] = {"stochastic_race": _race_figure}

@@ -5,7 +5,7 @@ centre coordinates, a live loss readout and the figure, redrawn on every slider 
 figure is a PNG rendered with Matplotlib's Agg canvas into an ``ipywidgets.Image``: no
 interactive backend (ipympl) is needed, nothing is displayed twice, and the redraw is the same
 in JupyterLab, in a notebook page and in a test. The drawing itself is done by the pure
-``plot_*`` functions of :mod:`argmin_kmeans.landscape`.
+``plot_*`` functions of :mod:`argmin_kmeans.plotting.landscape`.
 
 Hooks for tests (Python and browser)
 ------------------------------------
@@ -20,22 +20,19 @@ Hooks for tests (Python and browser)
 from __future__ import annotations
 
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as W
 import numpy as np
 
-from ._validation import ArrayLike, check_pair
-from .landscape import (
-    _lims,
-    _sorted_1d,
-    loss_over_centroid,
+from ._validation import ArrayLike, check_int, check_pair, check_real
+from .landscape import loss_over_centroid, snapshot
+from .landscape_1d import pattern_string, region_codes_1d, sorted_1d
+from .plotting.landscape import (
+    data_limits,
     plot_centroid_landscape,
     plot_loss_regions_1d,
     plot_voronoi,
-    pattern_string,
-    region_codes_1d,
-    snapshot,
 )
 
 __all__ = [
@@ -208,7 +205,7 @@ class Explorer(W.VBox):
 
 
 def _bounds(X: np.ndarray, C: np.ndarray, pad: float = 1.0) -> list[tuple[float, float]]:
-    (x0, x1), (y0, y1) = _lims(X, C, pad)
+    (x0, x1), (y0, y1) = data_limits(X, C, pad)
     return [(x0, x1), (y0, y1)]
 
 
@@ -264,9 +261,7 @@ def centroid_landscape_explorer(
             "centroid_landscape_explorer draws the plane: X must have 2 features, "
             f"got {Xn.shape[1]}"
         )
-    is_int = isinstance(which, (int, np.integer)) and not isinstance(which, bool)
-    if not is_int or not 0 <= which < C.shape[0]:
-        raise ValueError(f"which must be a centre index in [0, {C.shape[0]}), got which={which!r}")
+    which = check_int(which, "which", low=0, high=C.shape[0] - 1)
     bx, by = _bounds(Xn, C)
     xs = np.linspace(*bx, resolution)
     ys = np.linspace(*by, resolution)
@@ -290,9 +285,9 @@ def regions_1d_explorer(x: ArrayLike, c1: float, c2: float, *, resolution: int =
     Explorer
         Sliders ``c1`` and ``c2``; the figure is the region map with a marker at ``(c1, c2)``.
     """
-    xs = _sorted_1d(x)
+    xs = sorted_1d(x)
     X = xs[:, None]
-    C = np.array([[float(c1)], [float(c2)]])
+    C = np.array([[check_real(c1, "c1")], [check_real(c2, "c2")]])
     check_pair(X, C)
     lo, hi = xs.min() - 1.5, xs.max() + 1.5
     lo, hi = min(lo, C.min()), max(hi, C.max())

@@ -13,7 +13,6 @@ each inside an initialised process group, and returns every rank's result. It ne
 from __future__ import annotations
 
 import dataclasses
-
 import datetime
 import os
 import pickle
@@ -28,9 +27,8 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from ..engine import History
-
 from .._validation import ArrayLike, check_choice, check_int, check_pair, check_real
+from ..engine import History
 from ._comm import row_range
 from ._lloyd import lloyd_distributed
 

@@ -14,16 +14,13 @@ do too (per-partition sums, then one aggregation per iteration).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import torch
 
-import dataclasses
-
 from .. import _kernel
-from ..core import Stats, means_update
-from ..engine import History, run
 from .._validation import (
     ArrayLike,
     as_tensor,
@@ -33,6 +30,8 @@ from .._validation import (
     check_real,
     to_output,
 )
+from ..core import Stats, means_update
+from ..engine import History, run
 from ._comm import Comm, comm_for
 
 __all__ = ["lloyd_distributed"]
@@ -196,8 +195,12 @@ def lloyd_distributed(
         raise ValueError(f"n_clusters={k} is more than n_samples={n_total} (all ranks together)")
     _check_same_init(comm, C0)
     max_iter = meta["max_iter"]
+    def update(C: torch.Tensor, s: Stats | None, t: int) -> torch.Tensor:
+        assert s is not None  # every step is a checkpoint
+        return means_update(C, s)  # the serial rule, on the summed statistics
+
     hist = run(
-        X, C0, lambda C, s, t: means_update(C, s), method="lloyd", max_iter=max_iter,
+        X, C0, update, method="lloyd", max_iter=max_iter,
         tol=0.0, fixed_point=True, batch_size=n_total, numpy_out=False,
         estep_fn=_global_estep(comm, k, d),  # type: ignore[arg-type]
     )

@@ -1,8 +1,8 @@
 """Automatic checks for the lessons' exercises.
 
-Each lesson has a module ``lessonNN`` with one ``check_*`` function per exercise and a module
-``solutions.lessonNN`` with the teachers' worked solutions. A check is called on the student's
-answer in the notebook:
+Each lesson has a module ``lessonNN`` with one ``check_<name>`` function per exercise and a
+module ``solutions.lessonNN`` with the teachers' worked solution of each, under the same
+``<name>``. A check is called on the student's answer in the notebook:
 
 * ``None`` (the placeholder the notebook ships with) prints "not attempted yet" and a hint, and
   returns ``None`` (so the cell shows nothing else), so the committed, executed lesson runs
@@ -11,26 +11,34 @@ answer in the notebook:
 * a wrong answer raises :class:`ExerciseError` (an ``AssertionError``) whose message says what
   is wrong and how to look for the mistake.
 
-``tests/test_exercises.py`` runs every check against its worked solution (must accept) and
-against wrong answers (must reject).
+The answer is a value, or a function for a *code* exercise (``exercise(..., code=True)``).
+Accordingly ``solutions.lessonNN.<name>`` is that function itself for a code exercise, and
+otherwise a function that returns the value (called with the check's extra arguments, if it
+has any). ``tests/exercise_contract.py`` holds the contract every lesson's test runs: each
+check accepts its worked solution, rejects an answer of the wrong kind with feedback, and
+handles ``None``; ``tests/test_exercises_lessonNN.py`` adds the wrong answers of each exercise.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["ExerciseError", "exercise"]
+__all__ = ["ExerciseError", "exercise", "require"]
 
 
 class ExerciseError(AssertionError):
     """A wrong answer; the message is the feedback for the student."""
 
 
-def exercise(name: str, hint: str) -> Callable[[Callable[..., None]], Callable[..., bool | None]]:
+def exercise(
+    name: str, hint: str, *, code: bool = False
+) -> Callable[[Callable[..., None]], Callable[..., bool | None]]:
     """Decorate ``check(answer, ...)``: handles the ``None`` placeholder and the messages.
 
-    The decorated body raises :class:`ExerciseError` (or uses ``require``) for wrong answers and
-    returns normally for right ones.
+    The decorated body raises :class:`ExerciseError` (or uses :func:`require`) for wrong
+    answers and returns normally for right ones. ``code=True`` marks an exercise whose answer
+    is a function; the check gets the attributes ``hint`` and ``code``.
     """
 
     def wrap(body: Callable[..., None]) -> Callable[..., bool | None]:
@@ -45,6 +53,7 @@ def exercise(name: str, hint: str) -> Callable[[Callable[..., None]], Callable[.
         check.__name__ = body.__name__
         check.__doc__ = body.__doc__
         check.hint = hint  # type: ignore[attr-defined]
+        check.code = code  # type: ignore[attr-defined]
         return check
 
     return wrap

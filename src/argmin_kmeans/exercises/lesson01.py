@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -94,6 +95,7 @@ def _tie_truth() -> tuple[list[float], list[float], list[float]]:
     ):
         x = torch.tensor(TIE_T, dtype=torch.float64, requires_grad=True)
         reduce(x).backward()
+        assert x.grad is not None
         out.append(x.grad.tolist())
     return out[0], out[1], out[2]
 
@@ -156,7 +158,8 @@ def true_categories() -> dict[str, str]:
             out[name] = "no grad_fn"
             continue
         y.sum().backward()
-        out[name] = "zero gradient" if bool((x.grad == 0).all()) else "useful gradient"
+        assert x.grad is not None
+        out[name] = "zero gradient" if bool(torch.all(x.grad == 0)) else "useful gradient"
     return out
 
 

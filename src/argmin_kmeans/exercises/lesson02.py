@@ -83,6 +83,7 @@ def _problem() -> tuple[torch.Tensor, torch.Tensor]:
     "never builds the (k, n, d) difference tensor. Two stages: first find each point's label "
     "(the index of its nearest centre) without gradient, then gather each point's own centroid "
     "and add up the squared distances to it only.",
+    code=True,
 )
 def check_vectorized_loss(answer: Any) -> None:
     """``answer``: callable ``loss(X, centers)``; checked for value, gradient (including an
@@ -117,7 +118,7 @@ def check_vectorized_loss(answer: Any) -> None:
         "centres? Only the labels should be constant.",
     )
     (g,) = torch.autograd.grad(out, c)
-    gw = loss_gradient(X, C)
+    gw = torch.as_tensor(loss_gradient(X, C))
     require(
         torch.allclose(g, gw, rtol=0, atol=1e-9),
         f"the gradient differs from 2(n_k c_k - S_k) by up to {float((g - gw).abs().max()):.3g}",
@@ -136,6 +137,7 @@ def check_vectorized_loss(answer: Any) -> None:
     "answer is a function f(n_samples, n_features) -> float: the expected loss of ONE centre "
     "at the sample mean for data uniform on [0, 1)^d. Each feature of U(0, 1) has variance "
     "1/12; mind that the centre is the sample mean, not 1/2.",
+    code=True,
 )
 def check_one_cluster_loss(answer: Any) -> None:
     """``answer``: ``f(n, d)``, the expectation of ``sum_i ||x_i - mean(x)||^2``, which is

@@ -14,14 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..landscape import (
-    boundary_radii,
-    example_data_1d,
-    lloyd_1d,
-    lloyd_fixed_points_1d,
-    one_sided_derivatives,
-    regions_1d,
-)
+from ..datasets import example_data_1d
+from ..landscape import boundary_radii, one_sided_derivatives
+from ..landscape_1d import lloyd_1d, lloyd_fixed_points_1d, regions_1d
 from . import ExerciseError, exercise, require
 
 __all__ = [
@@ -45,10 +40,20 @@ EX_C_SLICE = np.array([-1.1, 1.9])
 #: Six 2-D samples and three centres (exercise 4; centre 0 moves).
 EX_X2D = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0], [-2.0, 1.0], [2.0, -2.0], [-1.0, -3.0]])
 EX_C2D = np.array([[0.0, 1.0], [3.0, 0.0], [-2.0, -2.0]])
-#: The lesson's ten 1-D samples (``landscape.example_data_1d()``, exercise 5).
+#: The lesson's ten 1-D samples (``datasets.example_data_1d()``, exercise 5).
 EX_BASIN_X = example_data_1d()
 #: The window of the lesson's basin figure: starts with both centres in ``[-6, 7]``.
 EX_BASIN_WINDOW = (-6.0, 7.0)
+
+
+def _numbers(answer: Any, what: str) -> np.ndarray:
+    """``answer`` as a float64 array, or feedback when it holds something else than numbers."""
+    try:
+        return np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(
+            f"{what}: give numbers (a list or a NumPy array), got {type(answer).__name__}"
+        ) from e
 
 
 def _pair(answer: Any, name: str) -> tuple[Any, Any]:
@@ -120,12 +125,12 @@ def check_one_sided_derivatives(answer: Any) -> None:
         "slope must jump (by 2|0.4 - c1| + 2|0.4 - c2|)",
     )
     require(
-        np.isclose(lv, want_l, atol=1e-6),
+        bool(np.isclose(lv, want_l, atol=1e-6)),
         f"left = {lv:.4f} is wrong. Left of t = 0 the midpoint of the centres is below 0.4, so "
         f"the sample 0.4 belongs to c2 there; add -2 (x_i - c_owner) over all samples.",
     )
     require(
-        np.isclose(rv, want_r, atol=1e-6),
+        bool(np.isclose(rv, want_r, atol=1e-6)),
         f"right = {rv:.4f} is wrong. Right of t = 0 the sample 0.4 belongs to c1; add "
         f"-2 (x_i - c_owner) over all samples.",
     )
@@ -139,7 +144,7 @@ def check_one_sided_derivatives(answer: Any) -> None:
 def check_fixed_points(answer: Any) -> None:
     """``answer``: every Lloyd fixed point of two centres on :data:`EX_X` with ``c1 < c2`` and
     no empty centre, as an array of shape ``(m, 2)`` (any row order)."""
-    a = np.asarray(answer, dtype=np.float64)
+    a = _numbers(answer, "the fixed points")
     require(a.ndim == 2 and a.shape[1] == 2, f"give an array of shape (m, 2), got shape {a.shape}")
     fps = lloyd_fixed_points_1d(EX_X)
     want = np.array([r.minimiser for r in fps if r.minimiser[0] < r.minimiser[1]])
@@ -172,7 +177,7 @@ def check_fixed_points(answer: Any) -> None:
 def check_flip_radii(answer: Any) -> None:
     """``answer``: the radii, shape ``(6,)``, of the flip circles around the samples of
     :data:`EX_X2D` when centre 0 of :data:`EX_C2D` moves and centres 1 and 2 stay."""
-    r = np.asarray(answer, dtype=np.float64)
+    r = _numbers(answer, "the radii")
     require(r.shape == (EX_X2D.shape[0],), f"one radius per sample: shape (6,), got {r.shape}")
     want = boundary_radii(EX_X2D, EX_C2D, 0)
     if np.allclose(r, want**2, atol=1e-6):

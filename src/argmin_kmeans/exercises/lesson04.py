@@ -16,13 +16,13 @@ not the numbers the lesson prints, so that no answer is in view:
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 
-from ..compare import best_global_lr, contraction_factors
 from ..core import newton_step
+from ..theory import best_global_lr, contraction_factors
 from . import ExerciseError, exercise, require
 
 __all__ = [
@@ -67,6 +67,7 @@ def _smallest_lr(n_k: int, steps: int, eps: float) -> float:
     "2(n_k c_k - S_k) / n. Write one step c_k' = c_k - lr * gradient, subtract the mean "
     "S_k/n_k from both sides and factor out (c_k - S_k/n_k). Return a NumPy array, one factor "
     "per cluster.",
+    code=True,
 )
 def check_contraction_factors(answer: Any) -> None:
     """``answer(counts, lr) -> rho``: the per-centre factor of one gradient step on the mean
@@ -183,6 +184,7 @@ def _problems() -> list[tuple[torch.Tensor, torch.Tensor]]:
     "assign first (ak.assign); then, per centre, its count n_k and sum S_k give the gradient "
     "2(n_k c_k - S_k) and the Hessian block 2 n_k I, and the step is H^-1 g. Leave a centre with "
     "n_k = 0 where it is.",
+    code=True,
 )
 def check_newton_by_hand(answer: Any) -> None:
     """``answer(X, C) -> new C``: one Newton step from the gradient and Hessian, for float64
@@ -193,7 +195,7 @@ def check_newton_by_hand(answer: Any) -> None:
         got = answer(X, C)
         require(torch.equal(C, C_in), "your function changed its input C in place; return a new tensor")
         got = torch.as_tensor(got, dtype=torch.float64)
-        want = newton_step(X, C)
+        want = torch.as_tensor(newton_step(X, C))
         require(got.shape == want.shape, f"expected shape {tuple(want.shape)}, got {tuple(got.shape)}")
         require(bool(torch.isfinite(got).all()),
                 "your step returned NaN or inf: a cluster with n_k = 0 has a singular Hessian "
@@ -203,9 +205,3 @@ def check_newton_by_hand(answer: Any) -> None:
                 f"largest difference from argmin_kmeans.newton_step is {err:.3g} "
                 f"(n={X.shape[0]}, d={X.shape[1]}, k={C.shape[0]}); did you divide the gradient "
                 "by 2 * n_k (the Hessian block), not by n_k or by n?")
-
-
-_CHECKS: tuple[Callable[..., bool], ...] = (
-    check_contraction_factors, check_best_global_lr, check_smallest_lr,
-    check_newton_by_hand,
-)

@@ -9,10 +9,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from ..stochastic import online_step
 from . import ExerciseError, exercise, require
 
 __all__ = [
@@ -72,14 +74,6 @@ def check_sgd_fractions(answer: Any) -> None:
     )
 
 
-def _reference_online(x: np.ndarray, centers: np.ndarray, counts: np.ndarray):
-    k = int(np.argmin(((centers - x) ** 2).sum(axis=1)))
-    c, n = centers.copy(), counts.copy()
-    n[k] += 1
-    c[k] += (x - c[k]) / n[k]
-    return c, n
-
-
 def _cases(seed: int = 5) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(seed)
     out = []
@@ -96,6 +90,7 @@ def _cases(seed: int = 5) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     "write a function online(x, centers, counts) -> (new_centers, new_counts) for ONE sample x "
     "(shape (d,)): find the nearest centre k, add 1 to counts[k], then move centre k by "
     "(x - c_k) / counts[k]. Do not modify the inputs: work on copies.",
+    code=True,
 )
 def check_online_update(answer: Callable[..., Any]) -> None:
     """``answer``: a function ``(x, centers, counts) -> (new_centers, new_counts)``."""
@@ -115,7 +110,7 @@ def check_online_update(answer: Callable[..., Any]) -> None:
             "your function modified its inputs: copy centers and counts first",
         )
         c_new, n_new = (np.asarray(v, dtype=np.float64) for v in got)
-        c_ref, n_ref = _reference_online(x, centers, counts)
+        c_ref, n_ref = online_step(x[None, :], centers, counts)  # MacQueen's rule
         require(
             n_new.shape == n_ref.shape and np.array_equal(n_new, n_ref),
             f"counts: expected {n_ref.tolist()}, got {n_new.tolist()} — "
@@ -172,7 +167,7 @@ def check_best_global_lr(answer: Any) -> None:
         )
     worst = float(np.abs(1.0 - 2.0 * a * m).max())
     require(
-        np.isclose(a, want, rtol=1e-9),
+        bool(np.isclose(a, want, rtol=1e-9)),
         f"got lr = {a:.6g}, where the worst factor max_k |1 - 2 lr m_k| is {worst:.4f}; "
         "a better lr makes it smaller",
     )

@@ -1,12 +1,13 @@
 """Plots for lesson 07 (gradients through the choice) and its README figures.
 
-``FIGURES`` maps a file stem to a zero-argument builder (fixed seeds) for ``make figures``.
+``soft_kmeans_figure`` and ``bias_variance_figure`` (fixed seeds) are README figures, listed in
+:mod:`argmin_kmeans.plotting.figures`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 import matplotlib.pyplot as plt
@@ -19,7 +20,13 @@ from matplotlib.figure import Figure
 from .. import relax as rx
 from .._validation import ArrayLike
 
-__all__ = ["FIGURES", "plot_bias_variance", "plot_influence", "plot_soft_assignments"]
+__all__ = [
+    "bias_variance_figure",
+    "plot_bias_variance",
+    "plot_influence",
+    "plot_soft_assignments",
+    "soft_kmeans_figure",
+]
 
 #: One colour per cluster (up to 8); a sample's colour mixes them by its responsibilities.
 PALETTE = np.array(
@@ -56,8 +63,7 @@ def plot_soft_assignments(
         R = _np(rx.soft_assign(Xn, Cn, tau))
         ax.scatter(Xn[:, 0], Xn[:, 1], s=9, c=np.clip(R @ PALETTE[: len(Cn)], 0, 1))
         ax.scatter(Cn[:, 0], Cn[:, 1], marker="x", s=70, c="k", linewidths=2, label="centres")
-        ax.set(title=f"τ = {tau:g}", xlabel="$x_1$", aspect="equal")
-    axes[0].set_ylabel("$x_2$")
+        ax.set(title=f"τ = {tau:g}", xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
     axes[0].legend(loc="upper left", fontsize=8)
     return fig
 
@@ -141,12 +147,13 @@ def _converge(X: torch.Tensor, C: torch.Tensor, tau: float, steps: int = 2000) -
     return C
 
 
-def _soft_kmeans_figure() -> Figure:
+def soft_kmeans_figure(small: bool = False) -> Figure:
+    """Soft k-means responsibilities at the fixed points of a cooling schedule."""
     X = _blobs()
     C = X[[0, 50, 100, 150]].clone()
     by_tau = {}
     for tau in (12.0, 2.0, 0.3):
-        C = _converge(X, C, tau)
+        C = _converge(X, C, tau, steps=50 if small else 2000)
         by_tau[tau] = C.clone()
     fig = plot_soft_assignments(X, by_tau)
     fig.suptitle("Soft k-means: responsibilities softmax(−‖x − c‖²/τ) at the fixed point of "
@@ -179,11 +186,12 @@ def _estimator_stats(
     return float((m - exact).norm()) / scale, math.sqrt(float(((G - m) ** 2).sum(1).mean())) / scale
 
 
-def _bias_variance_figure() -> Figure:
+def bias_variance_figure(small: bool = False) -> Figure:
+    """Bias and standard deviation of (straight-through) Gumbel-softmax against τ."""
     taus = [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0]
     rows = {}
     for name, hard in (("Gumbel-softmax", False), ("straight-through Gumbel", True)):
-        stats = [_estimator_stats(t, hard) for t in taus]
+        stats = [_estimator_stats(t, hard, 500 if small else 20_000) for t in taus]
         rows[name] = ([s[0] for s in stats], [s[1] for s in stats])
     fig = plot_bias_variance(taus, rows)
     fig.suptitle("Gradient of E[‖x − zC‖²], z ~ Cat(softmax θ): bias falls and variance grows "
@@ -191,8 +199,4 @@ def _bias_variance_figure() -> Figure:
     return fig
 
 
-#: README figures (collected by :mod:`argmin_kmeans.figures`).
-FIGURES: dict[str, Callable[[], Figure]] = {
-    "relax_soft_kmeans": _soft_kmeans_figure,
-    "relax_bias_variance": _bias_variance_figure,
-}
+

@@ -1,13 +1,13 @@
 """Figures of lesson 08 (scaling k-means): memory, time, the reduction, the projection, inits.
 
 Every function takes numbers measured (or stated) elsewhere and returns a
-``matplotlib.figure.Figure``; nothing here measures. :data:`FIGURES` holds the builders that
-``make figures`` runs, at fixed inputs.
+``matplotlib.figure.Figure``; nothing here measures. :func:`scaling_projection_figure` (fixed,
+stated inputs) is a README figure, listed in :mod:`argmin_kmeans.plotting.figures`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -19,11 +19,11 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from ..distributed.scaling import crossover, project
 
 __all__ = [
-    "FIGURES",
     "inits_figure",
     "memory_figure",
     "projection_figure",
     "reduction_figure",
+    "scaling_projection_figure",
     "time_figure",
 ]
 
@@ -166,7 +166,7 @@ def inits_figure(final_losses: Mapping[str, Sequence[float]], passes: Mapping[st
     return fig
 
 
-def _projection_example() -> Figure:
+def scaling_projection_figure(small: bool = False) -> Figure:
     """The projection at fixed, stated inputs (not measurements): 10^7 rows, k = d = 64,
     t_row = 100 ns, a = 50 us, b = 1 GB/s."""
     kw: dict[str, Any] = {"n_samples": 10**7, "t_row": 100e-9, "n_clusters": 64,
@@ -178,6 +178,3 @@ def _projection_example() -> Figure:
         strong, weak, "stated inputs, not measurements: n = 10^7 (weak: 10^5 per worker), "
         "k = d = 64, t_row = 100 ns, latency 50 us, bandwidth 1 GB/s")
 
-
-#: ``make figures``: file stem -> builder at fixed inputs.
-FIGURES: dict[str, Callable[[], Figure]] = {"scaling_projection": _projection_example}

@@ -1,4 +1,4 @@
-"""Worked solutions for lesson 02 (teachers: each function returns the answer its check accepts)."""
+"""Worked solutions for lesson 02 (teachers: one per check, under the check's name)."""
 
 from __future__ import annotations
 

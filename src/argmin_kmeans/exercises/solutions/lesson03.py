@@ -1,4 +1,4 @@
-"""Worked solutions for lesson 03 (the piecewise-quadratic loss). Students: try first.
+"""Worked solutions for lesson 03 (teachers: one per check, under the check's name).
 
 Each function returns the answer its check in :mod:`argmin_kmeans.exercises.lesson03` expects,
 computed by hand with NumPy (not with :mod:`argmin_kmeans.landscape`, so the two are
@@ -12,15 +12,15 @@ import numpy as np
 from ..lesson03 import EX_BASIN_WINDOW, EX_BASIN_X, EX_C2D, EX_C_SLICE, EX_X, EX_X2D
 
 __all__ = [
-    "solution_region_minimiser",
-    "solution_one_sided_derivatives",
-    "solution_fixed_points",
-    "solution_flip_radii",
-    "solution_basin_threshold",
+    "region_minimiser",
+    "one_sided_derivatives",
+    "fixed_points",
+    "flip_radii",
+    "basin_threshold",
 ]
 
 
-def solution_region_minimiser() -> tuple[np.ndarray, bool]:
+def region_minimiser() -> tuple[np.ndarray, bool]:
     """Exercise 1. In the region "c1 owns x[0], x[1]" the loss is
     ``sum_{i<2}(x_i - c1)^2 + sum_{i>=2}(x_i - c2)^2``; its gradient vanishes at the two means.
     The minimiser is inside the region iff every sample is still nearest its own centre there,
@@ -31,7 +31,7 @@ def solution_region_minimiser() -> tuple[np.ndarray, bool]:
     return np.array([c1, c2]), bool(x[1] <= mid < x[2])
 
 
-def solution_one_sided_derivatives() -> tuple[float, float]:
+def one_sided_derivatives() -> tuple[float, float]:
     """Exercise 2. Along ``c(t) = c + t (1, 1)`` the derivative is
     ``sum_i -2 (x_i - c_owner(i))``. At ``t = 0`` the midpoint is 0.4 = x[3], so x[3] is tied.
     For ``t < 0`` the midpoint is below 0.4 and x[3] belongs to c2; for ``t > 0`` to c1."""
@@ -44,7 +44,7 @@ def solution_one_sided_derivatives() -> tuple[float, float]:
     return float(left), float(right)  # 2.4, -3.6: the slope drops by 4 * 1.5 = 6
 
 
-def solution_fixed_points() -> np.ndarray:
+def fixed_points() -> np.ndarray:
     """Exercise 3. In 1-D each cluster of a fixed point is a run of sorted samples, so try every
     split; keep those whose means' midpoint falls between the last sample of the left run and
     the first of the right run."""
@@ -57,7 +57,7 @@ def solution_fixed_points() -> np.ndarray:
     return np.array(out)
 
 
-def solution_flip_radii() -> np.ndarray:
+def flip_radii() -> np.ndarray:
     """Exercise 4. Sample i is owned by the moving centre p iff ``|x_i - p| < r_i`` with
     ``r_i`` the distance to the nearest of the fixed centres 1 and 2."""
     d = np.sqrt(((EX_X2D[:, None, :] - EX_C2D[None, 1:, :]) ** 2).sum(-1))
@@ -77,7 +77,7 @@ def _lloyd_split(x: np.ndarray, c1: float, c2: float) -> tuple[float, float]:
         c2 = x[~owned].mean() if (~owned).any() else c2
 
 
-def solution_basin_threshold() -> float:
+def basin_threshold() -> float:
     """Exercise 5. With ``c1 < c2`` the first assignment gives c1 the samples ``<= m``, the
     midpoint; so every start whose midpoint lies in ``[x[j-1], x[j])`` makes the same first step,
     to the minimiser of split ``j``. Following each split (the table of section 4):
