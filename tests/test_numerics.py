@@ -254,3 +254,12 @@ def test_big_endian_float64_is_accepted() -> None:
     Cb = C.numpy().astype(">f8")
     assert np.array_equal(ak.assign(Xb, Cb), ak.assign(X.numpy(), C.numpy()))
     assert np.allclose(ak.lloyd_step(Xb, Cb), ak.lloyd_step(X.numpy(), C.numpy()))
+
+
+def test_random_init_refuses_nan_data() -> None:
+    X, _ = offset_problem(100, 2, 3, 0.0, torch.float64)
+    X[7, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"X contains 1 non-finite value\(s\).*X\[7, 1\] = nan"):
+        ak.random_init(X, 3)
+    with pytest.raises(ValueError, match=r"X\[7, 1\] = nan"):
+        ak.kmeans_plusplus(X, 3)

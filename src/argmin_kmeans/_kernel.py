@@ -179,8 +179,8 @@ class _Work(NamedTuple):
 
     X: torch.Tensor  # (n, d) the raw data
     C: torch.Tensor  # (k, d) shifted and scaled centres
-    neg_c_sq: torch.Tensor  # (k, 1) -||C||^2
-    shift: torch.Tensor | None  # (d,), None when it is exactly 0 (centred data: no copy)
+    C_aug: torch.Tensor  # (k, d + 1) [2 C | -||C||^2]: scores = C_aug @ [x | 1]
+    shift: torch.Tensor | None  # (d,), None when it is exactly 0 (centred data)
     scale: float
     labels: torch.Tensor  # (n,) filled in place
     step: int
@@ -196,35 +196,53 @@ def _run_chunks(
 ) -> torch.Tensor:
     """Process the chunks starting at ``starts``; return a 0-d sum of every chunk's maximal
     scores, which is NaN/inf when anything in the chunks was (one check per pass, not per
-    chunk: no device synchronisation in the loop)."""
+    chunk: no device synchronisation in the loop).
+
+    Each chunk is copied (shifted, scaled) into a ``(rows, d + 1)`` buffer whose last column
+    is 1, so that one plain matrix product gives the scores with their ``-||c||^2`` bias (no
+    broadcast copy of the bias into the ``(k, rows)`` output, which cost as much as half the
+    product), and one ``index_add_`` gives the sums and the counts together.
+    """
     if single_thread:
         torch.set_num_threads(1)  # this worker's ops stay on its own core
-    k = w.C.shape[0]
+    k, d = w.C.shape
     n = w.X.shape[0]
-    check = torch.zeros((), dtype=w.X.dtype, device=w.X.device)
+    dev, dt = w.X.device, w.X.dtype
+    check = torch.zeros((), dtype=dt, device=dev)
+    rows = min(w.step, n)
+    buf = torch.empty((rows, d + 1), dtype=dt, device=dev)  # this worker's, reused per chunk
+    buf[:, d] = 1.0
+    flat = torch.empty(k * rows, dtype=dt, device=dev)  # the (k, m) scores, contiguous
+    acc = torch.zeros((k, d + 1), dtype=dt, device=dev) if sums is not None else None
     for s in starts:
         e = min(s + w.step, n)
-        Xs = w.X[s:e]  # (m, d) view
+        m = e - s
+        a = buf[:m]
+        Xs = a[:, :d]
         if w.shift is not None:
-            Xs = Xs - w.shift  # small numbers: no cancellation below
-            if w.scale != 1.0:
-                Xs.mul_(w.scale)  # a power of two: exact
-        elif w.scale != 1.0:
-            Xs = Xs * w.scale
+            torch.sub(w.X[s:e], w.shift, out=Xs)  # small numbers: no cancellation below
+        else:
+            Xs.copy_(w.X[s:e])
+        if w.scale != 1.0:
+            Xs.mul_(w.scale)  # a power of two: exact
         lab = w.labels[s:e]  # (m,) view, filled in place
         if k > 1:
             # (k, m) scores 2 c.x - ||c||^2 on shifted values: the largest is the nearest centre
-            scores = torch.addmm(w.neg_c_sq, w.C, Xs.t(), beta=1.0, alpha=2.0)
+            scores = flat[: k * m].view(k, m)
+            torch.mm(w.C_aug, a.t(), out=scores)
             check += _argmax_first(scores, lab).sum()
         else:
             lab.zero_()
             check += Xs.sum()
-        if sums is not None and counts is not None:
-            sums.index_add_(0, lab, Xs)
-            counts += torch.bincount(lab, minlength=k)
+        if acc is not None and sums is not None and counts is not None:
+            acc.index_add_(0, lab, a)  # sums | counts (exact: m < 2**24 per chunk)
+            counts += acc[:, d].to(torch.int64)
+            acc[:, d] = 0.0
         if inertia is not None:
             diff = Xs - w.C.index_select(0, lab)  # direct differences: no cancellation
             inertia += (diff * diff).sum()
+    if acc is not None and sums is not None:
+        sums += acc[:, :d]
     return check
 
 
@@ -289,7 +307,8 @@ def fused_pass(
     # wake a thread team that the workers are about to replace
     labels = torch.empty(n, dtype=torch.int64, device=X.device)
     step = chunk_rows(n, k, d, chunk_elements)
-    work = _Work(X, Cs, -(Cs * Cs).sum(dim=1, keepdim=True), shift, scale, labels, step)
+    C_aug = torch.cat([2.0 * Cs, -(Cs * Cs).sum(dim=1, keepdim=True)], dim=1)
+    work = _Work(X, Cs, C_aug, shift, scale, labels, step)
     n_chunks = math.ceil(n / step)
     big = n * max(k, d) >= THREAD_ELEMENTS
     t = (threads or torch.get_num_threads()) if X.device.type == "cpu" and big else 1
