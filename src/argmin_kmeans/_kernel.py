@@ -7,8 +7,9 @@ The nearest centre maximises the score :math:`s_k(x) = 2\,c_k\cdot x - \lVert c_
 values, coordinates) both terms are huge and their difference is lost to cancellation: at an
 offset of 1e4 in float32, :math:`\lVert c\rVert^2 \approx 10^8` carries an absolute rounding error
 of about 4, larger than the distances being compared. Distances do not change under a
-translation, so the pass first subtracts a **reference point** :math:`m` (the centres' mean)
-from the centres once and from each chunk while it is in cache:
+translation, so the pass first subtracts a **reference point** :math:`m` (the centres' mean,
+rounded to a power-of-two grid near their spread, see :func:`reference`) from the centres once
+and from each chunk while it is in cache:
 
 .. math:: s_k(x) = 2\,(c_k - m)\cdot(x - m) - \lVert c_k - m\rVert^2 .
 
@@ -25,14 +26,25 @@ distances neither overflow nor underflow. Sums and inertia are scaled back by :m
 and :math:`2^{2e}`; if the inertia itself is out of the dtype's range, the caller raises.
 
 Ties: labels maximise the shifted scores; equal scores go to the lowest index. So exact ties
-of the direct distances go to the lowest index whenever the shifted values are exact (e.g.
-``x - m`` and ``c_k - m`` representable, as in ``[[.7]]`` against ``[[.5], [.9]]``); a near
-tie closer than the rounding of the shifted inputs may go either way.
+of the direct distances go to the lowest index whenever the shifted arithmetic is exact (data
+on a grid such as integers or pixel values, at any offset; and ``[[.7]]`` against
+``[[.5], [.9]]`` in float32); a near tie closer than the rounding of the shifted inputs may go
+either way. Small problems (``n * k * d <= SMALL_ELEMENTS``) compare direct differences
+:math:`\lVert x - c_k\rVert^2` instead, where exact ties always go to the lowest index.
+
+All of this is tested against a float64 brute force over direct differences in
+``tests/test_numerics.py`` (offsets up to 1e4 in float32 and 1e8 in float64).
 
 Speed (measured on a 2-core CPU, see ``benchmarks/README.md``)
 ---------------------------------------------------------------
-* **Distances by matmul, per chunk** of about ``chunk_elements`` numbers, so a chunk stays in
-  cache while its labels and sums are computed; memory never grows with ``n_samples``.
+* **Distances by one plain matmul, per chunk** of about ``chunk_elements`` numbers, so a chunk
+  stays in cache while its labels and sums are computed; memory never grows with
+  ``n_samples``. The chunk is copied (shifted) into a buffer ``[x - m | 1]`` and the centres
+  are ``[2(c - m) | -||c - m||^2]``: the product has the bias built in (``addmm``'s broadcast
+  copy of the bias into the output cost as much as half the product), and one ``index_add_``
+  of the buffer gives the sums and the counts together.
+* **Small problems** (the course's sizes) take a dozen ops on all direct differences at once
+  and one synchronisation: the fixed cost of a call is what matters there.
 * **Argmax by max-pooling.** ``torch.argmax`` over a short last axis is a scalar loop. The
   scores are computed as a ``(k, m)`` block instead, which *is* a channels-last
   ``(1, m, 1, k)`` image; ``max_pool2d`` over its width is a vectorised running maximum that

@@ -19,14 +19,16 @@ differentiated, it is a constant. A Newton step :math:`c_k - (2 n_k)^{-1} 2(n_k 
 
 How this module is laid out
 ---------------------------
-1. :func:`kmeans_loss` and :func:`assign` start with the readable definition.
+1. :func:`assign` and :func:`kmeans_loss` come first, each with its readable definition.
 2. :class:`Stats` and :func:`estep`: one E-step (labels, counts, sums, inertia) on validated
    tensors, by the chunked kernel (:mod:`argmin_kmeans._kernel`), never the
    ``(n_clusters, n_samples, n_features)`` difference tensor.
 3. Each update rule written once, on statistics: :func:`gradient`, :func:`gd_update`,
    :func:`newton_update`, :func:`means_update` (and :func:`relocate_empty`). The stochastic
    methods, :func:`~argmin_kmeans.engine.fit` and the lessons call these.
-4. The public one-step functions: validate, one E-step, one rule.
+4. The public one-step functions: validate, one E-step, one rule (:func:`gd_step`,
+   :func:`lloyd_step`, :func:`newton_step`, :func:`loss_gradient`, :func:`cluster_stats`,
+   :func:`sq_distances`).
 
 Numerics
 --------
@@ -74,6 +76,76 @@ __all__ = [
 
 Empty = Literal["keep", "relocate"]
 LR = float | torch.Tensor
+
+
+# --------------------------------------------------------------------------- the definitions
+
+
+def assign(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
+    r"""E-step: the index of the nearest centre for every sample.
+
+    The definition is ``torch.cdist(X, centers).argmin(dim=1)``; this computes the same thing
+    in bounded memory, translation-invariantly (see Notes).
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (n_samples, n_features)
+    centers : tensor or ndarray, shape (n_clusters, n_features)
+
+    Returns
+    -------
+    labels : int64, shape (n_samples,)
+        :math:`\arg\min_k \lVert x_i - c_k \rVert^2`.
+
+    Notes
+    -----
+    Computed without gradient: an index has no derivative (lesson 01). Distances are compared
+    after subtracting the centres' mean from samples and centres, so data far from the origin
+    get the labels of centred data. Equal shifted scores go to the lowest index; exact ties of
+    the direct distances therefore go to the lowest index whenever the shifted values are
+    exact, and near-ties within the rounding of the inputs may go either way.
+    """
+    Xt, Ct, np_out = check_pair(X, centers, finite=False)
+    return to_output(estep(Xt, Ct, with_inertia=False, check=True).labels, np_out)
+
+
+def kmeans_loss(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
+    r"""The k-means loss (inertia) :math:`\sum_i \min_k \lVert x_i - c_k\rVert^2`.
+
+    The definition, and what autograd differentiates::
+
+        labels = assign(X, centers)                  # integers: a constant for autograd
+        loss = ((X - centers[labels]) ** 2).sum()    # gradient 2(n_k c_k - S_k)
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (n_samples, n_features)
+    centers : tensor or ndarray, shape (n_clusters, n_features)
+        If ``centers`` requires grad, the result is differentiable with autograd.
+
+    Returns
+    -------
+    loss : 0-d tensor (or NumPy 0-d array for NumPy inputs)
+
+    Notes
+    -----
+    With gradients on, the definition above runs as written, so autograd's gradient is the
+    argmin-constant gradient of :func:`loss_gradient`; it stores an ``(n_samples,
+    n_features)`` difference for the backward pass (never ``(n_clusters, n_samples,
+    n_features)``). Without gradients the sum of the same direct differences runs in
+    bounded-memory chunks (the fast path).
+    """
+    Xt, Ct, np_out = check_pair(X, centers, finite=False)
+    if Ct.requires_grad and torch.is_grad_enabled():
+        labels = estep(Xt, Ct, with_inertia=False, check=True).labels
+        diff = Xt - Ct[labels]  # gather with constant indices: gradient flows to c_{label_i}
+        loss = (diff * diff).sum()
+        if not bool(torch.isfinite(loss.detach())):
+            raise _overflow("the inertia", Xt)
+        return loss
+    inertia = estep(Xt, Ct, check=True).inertia
+    assert inertia is not None
+    return to_output(inertia, np_out)
 
 
 # --------------------------------------------------------------------------- the E-step
@@ -225,74 +297,7 @@ def relocate_empty(X: torch.Tensor, C_old: torch.Tensor, s: Stats) -> Stats:
     return s._replace(counts=counts, sums=sums)
 
 
-# --------------------------------------------------------------------------- public functions
-
-
-def assign(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
-    r"""E-step: the index of the nearest centre for every sample.
-
-    The definition is ``torch.cdist(X, centers).argmin(dim=1)``; this computes the same thing
-    in bounded memory, translation-invariantly (see Notes).
-
-    Parameters
-    ----------
-    X : tensor or ndarray, shape (n_samples, n_features)
-    centers : tensor or ndarray, shape (n_clusters, n_features)
-
-    Returns
-    -------
-    labels : int64, shape (n_samples,)
-        :math:`\arg\min_k \lVert x_i - c_k \rVert^2`.
-
-    Notes
-    -----
-    Computed without gradient: an index has no derivative (lesson 01). Distances are compared
-    after subtracting the centres' mean from samples and centres, so data far from the origin
-    get the labels of centred data. Equal shifted scores go to the lowest index; exact ties of
-    the direct distances therefore go to the lowest index whenever the shifted values are
-    exact, and near-ties within the rounding of the inputs may go either way.
-    """
-    Xt, Ct, np_out = check_pair(X, centers, finite=False)
-    return to_output(estep(Xt, Ct, with_inertia=False, check=True).labels, np_out)
-
-
-def kmeans_loss(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
-    r"""The k-means loss (inertia) :math:`\sum_i \min_k \lVert x_i - c_k\rVert^2`.
-
-    The definition, and what autograd differentiates::
-
-        labels = assign(X, centers)                  # integers: a constant for autograd
-        loss = ((X - centers[labels]) ** 2).sum()    # gradient 2(n_k c_k - S_k)
-
-    Parameters
-    ----------
-    X : tensor or ndarray, shape (n_samples, n_features)
-    centers : tensor or ndarray, shape (n_clusters, n_features)
-        If ``centers`` requires grad, the result is differentiable with autograd.
-
-    Returns
-    -------
-    loss : 0-d tensor (or NumPy 0-d array for NumPy inputs)
-
-    Notes
-    -----
-    With gradients on, the definition above runs as written, so autograd's gradient is the
-    argmin-constant gradient of :func:`loss_gradient`; it stores an ``(n_samples,
-    n_features)`` difference for the backward pass (never ``(n_clusters, n_samples,
-    n_features)``). Without gradients the sum of the same direct differences runs in
-    bounded-memory chunks (the fast path).
-    """
-    Xt, Ct, np_out = check_pair(X, centers, finite=False)
-    if Ct.requires_grad and torch.is_grad_enabled():
-        labels = estep(Xt, Ct, with_inertia=False, check=True).labels
-        diff = Xt - Ct[labels]  # gather with constant indices: gradient flows to c_{label_i}
-        loss = (diff * diff).sum()
-        if not bool(torch.isfinite(loss.detach())):
-            raise _overflow("the inertia", Xt)
-        return loss
-    inertia = estep(Xt, Ct, check=True).inertia
-    assert inertia is not None
-    return to_output(inertia, np_out)
+# --------------------------------------------------------------------------- one step at a time
 
 
 def sq_distances(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
