@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 __all__ = ["steps_with_point", "vectorized_loss", "one_cluster_loss"]
