@@ -17,28 +17,36 @@ from exercise_contract import exercise_contract  # tests/ is on sys.path under p
 test_exercise_contract = exercise_contract(ex, sol)
 
 
-def test_step_fraction_numbers() -> None:
-    f, s = sol.step_fraction()
-    assert f == pytest.approx(1e-4, rel=1e-12) and s == 46050
-    assert (1 - f) ** s <= 0.01 < (1 - f) ** (s - 1)
-    # the approximation ln(100) / f is accepted too
-    assert ex.check_step_fraction((1e-4, round(math.log(100) / 1e-4)))
+def test_steps_with_point_numbers() -> None:
+    s = sol.steps_with_point()
+    assert s == pytest.approx(4001 * (1 - 0.999**100), rel=1e-12)
+    assert 380 < s < 381
+
+
+def test_steps_with_point_matches_simulation() -> None:
+    """The expectation the check wants, against batches drawn the way the question draws them."""
+    g = torch.Generator().manual_seed(0)
+    batches = torch.randint(1000, (4001, 100), generator=g)
+    hits = (batches == 7).any(dim=1).sum().item()  # steps whose batch contains point 7
+    assert abs(hits - sol.steps_with_point()) < 4 * math.sqrt(4001 * 0.0952 * 0.9048)
+    assert ex.check_steps_with_point(round(sol.steps_with_point()))
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        ((1e-5, 460515), "the learning rate itself"),
-        ((2e-5, 230257), "leaves out m_k"),
-        ((5e-4, 9209), "not 2 \\* lr \\* m_k"),
-        ((1e-4, 4001), "steps=4001 is off"),
-        ((1e-4,), "pair"),
-        (("1e-4", 46050), "must be numbers"),
+        (400.1, "counts the expected number of \\*draws\\*"),
+        (0.0952, "probability per step"),
+        (0.1, "probability per step"),
+        (4001, "off by"),
+        (370.0, "off by"),
+        ("381", "must be a number"),
+        ((380.8,), "must be a number"),
     ],
 )
-def test_step_fraction_rejects(wrong, message) -> None:
+def test_steps_with_point_rejects(wrong, message) -> None:
     with pytest.raises(ExerciseError, match=message):
-        ex.check_step_fraction(wrong)
+        ex.check_steps_with_point(wrong)
 
 
 def _mean_loss(X, C):

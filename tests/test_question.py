@@ -11,6 +11,7 @@ import torch
 import argmin_kmeans as ak
 from argmin_kmeans import datasets
 from argmin_kmeans import question as q
+from argmin_kmeans.naive import question_distances as naive_distances
 from argmin_kmeans.naive import question_loss, question_step
 
 
@@ -41,6 +42,34 @@ def test_init_draws_with_replacement() -> None:
     # and the probability of a duplicate among 20 draws from 1000 is 17.4 %
     p_dup = 1 - math.prod(1 - i / 1000 for i in range(20))
     assert p_dup == pytest.approx(0.1741, abs=1e-4)
+
+
+def test_a_duplicate_centre_owns_its_seed_point_once_the_original_moves() -> None:
+    """Issue 11, item 1: a repeated centre is not dead. With the question's loop and centre 5 a
+    copy of centre 3, the tie goes to 3 at the start, and the copy owns the seed point by step 5
+    (it stays at distance 0 while the original moves off)."""
+    X = datasets.uniform_data(1000, 200, seed=0)
+    C = q.init_with_replacement(X, 20, seed=0)
+    C[5] = C[3]
+    i = int((X == C[3]).all(dim=1).nonzero())
+    run = q.question_experiment(X, C, n_steps=5, seed=1, record_every=1)
+    x = X[i : i + 1].double()
+    owner = [int(torch.min(naive_distances(x, Ck), 0)[1]) for Ck in run.history.centers]
+    assert owner[0] == 3 and owner[5] == 5
+    assert bool((run.centers[5] == X[i]).all())  # the copy never left its seed point
+    assert run.moves[3] >= 1
+
+
+def test_without_replacement_still_repeats_points_that_the_data_repeat() -> None:
+    """Issue 11, item 5: distinct rows are not distinct points when the data contain duplicates;
+    k-means++ never picks a copy of a chosen point (it is at distance 0)."""
+    X = datasets.uniform_data(1000, 200, seed=0)
+    X_twice = torch.cat([X[:500], X[:500]])
+    rows = ak.random_init(X_twice, 20, seed=0)
+    assert len({tuple(r) for r in rows.tolist()}) < 20
+    for seed in range(3):
+        pp = ak.kmeans_plusplus(X_twice, 20, seed=seed)
+        assert len({tuple(r) for r in pp.tolist()}) == 20
 
 
 def test_blob_data_is_structured() -> None:

@@ -81,8 +81,11 @@ def init_with_replacement(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> to
     Returns
     -------
     centers : tensor, shape (n_clusters, n_features)
-        A copy. Two rows can be the same sample (probability 17.4 % for 20 of 1000); a
-        duplicate centre never wins a sample (ties go to the lowest index) and never moves.
+        A copy. Two rows can be the same sample (probability 17.4 % for 20 of 1000). At the
+        start a duplicate wins no sample (ties go to the lowest index), but it is not dead: as
+        soon as the original moves off their common seed point, the duplicate is the nearest
+        centre to it (at distance 0) and owns it — with the question's loop and centre 5 a copy
+        of centre 3, from the first step on (lesson 02).
     """
     Xt, _ = check_X(X)
     k = check_int(n_clusters, "n_clusters", low=1)

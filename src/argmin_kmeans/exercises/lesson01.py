@@ -5,7 +5,8 @@
    into a three-way tie? (The lesson shows a two-way tie, ``[2, 5, 5, 1]``; the exercise asks
    about another vector, so its answer is not on the page.)
 3. :func:`check_op_categories` — sort eight operations into "no grad_fn", "zero gradient" and
-   "useful gradient" (none of them is one the lesson demonstrates).
+   "useful gradient" by experiment (none of them is one the lesson demonstrates: the lesson shows
+   argmax, max(dim), amax, indexing, gather, round, floor, sign, comparisons, sort and argsort).
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ __all__ = [
 TIE_T: tuple[float, ...] = (3.0, 7.0, 1.0, 7.0, 7.0)
 
 #: Exercise 3's operations, applied to a float64 vector ``x`` that requires grad. None of them
-#: is demonstrated in the lesson (which shows argmax, max(dim), round, floor, sign and ``x > 0``).
+#: is demonstrated in the lesson (which shows argmax, max(dim), amax, indexing, gather, round,
+#: floor, sign, ``x > 0``, sort and argsort). ``frac`` is the twist: it jumps at the integers,
+#: yet between the jumps it moves one-for-one with ``x`` (gradient 1), like ``sort().values``.
 OPS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "argsort": lambda x: torch.argsort(x),
-    "topk(2).values": lambda x: torch.topk(x, 2).values,
-    "sort.values": lambda x: torch.sort(x).values,
-    "sort.indices": lambda x: torch.sort(x).indices,
+    "cummax.values": lambda x: torch.cummax(x, 0).values,
+    "cummax.indices": lambda x: torch.cummax(x, 0).indices,
+    "kthvalue(2).values": lambda x: torch.kthvalue(x, 2).values,
+    "frac": torch.frac,
     "ceil": torch.ceil,
     "trunc": torch.trunc,
     "x >= 1": lambda x: x >= 1,

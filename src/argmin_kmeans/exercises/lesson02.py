@@ -1,7 +1,8 @@
 """Checks for lesson 02, "the question's k-means by gradient descent".
 
-1. :func:`check_step_fraction` — how far does a centre move per step, and how many steps to
-   get 99 % of the way to its mean?
+1. :func:`check_steps_with_point` — a prediction: in how many of the 4001 steps does the batch
+   contain one given point (the only steps in which a lone centroid moves)? (Lesson 05's
+   exercise 1 asks how far a step moves a centre; this one asks how often it moves at all.)
 2. :func:`check_vectorized_loss` — a differentiable k-means loss without the ``(k, n, d)``
    difference tensor.
 3. :func:`check_one_cluster_loss` — the expected loss of the no-clustering baseline on uniform
@@ -20,52 +21,46 @@ from ..core import kmeans_loss, loss_gradient
 from ..question import difference_tensor_bytes, saved_tensor_bytes
 from . import ExerciseError, exercise, require
 
-__all__ = ["check_step_fraction", "check_vectorized_loss", "check_one_cluster_loss"]
+__all__ = ["check_steps_with_point", "check_vectorized_loss", "check_one_cluster_loss"]
 
-_LR, _BATCH, _K = 1e-5, 100, 20
+_BATCH, _N, _STEPS = 100, 1000, 4001
 
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
+def _steps_with_point(n_steps: int = _STEPS, batch_size: int = _BATCH, n_samples: int = _N) -> float:
+    """Expected number of steps whose batch (drawn with replacement) contains one given sample."""
+    return n_steps * -math.expm1(batch_size * math.log1p(-1.0 / n_samples))
+
+
 @exercise(
-    "Exercise 1 (how far per step)",
-    "answer = (fraction, steps). One step moves centre k a fraction 2*lr*m_k of the way to the "
-    "mean of the m_k batch samples it won; take m_k = batch_size / n_clusters = 100 / 20. After s "
-    "steps toward a fixed target, a fraction (1 - fraction)**s of the gap is left.",
+    "Exercise 1 (how often a lone centroid moves)",
+    "answer is a number: the expected count, out of 4001 steps, of batches that contain one "
+    "given point. One draw misses the point with probability 999/1000; a batch misses it only "
+    "if all 100 of its draws do. A batch can draw the same point twice: count steps, not draws.",
 )
-def check_step_fraction(answer: Any) -> None:
-    """``answer = (fraction, steps)``: the per-step fraction ``2 lr m_k`` for the question's
-    ``lr = 1e-5`` and ``m_k = 5``, and the smallest number of steps after which at most 1 % of
-    the gap to a fixed target is left."""
+def check_steps_with_point(answer: Any) -> None:
+    """``answer``: :math:`4001\\,(1 - (1 - 1/1000)^{100}) \\approx 380.8`, to within 1 step."""
+    require(_is_number(answer), f"answer must be a number, got {type(answer).__name__}")
+    a, want = float(answer), _steps_with_point()
+    per_step = 1.0 - (1.0 - 1.0 / _N) ** _BATCH
+    if math.isclose(a, per_step, rel_tol=1e-3) or math.isclose(a, _BATCH / _N, rel_tol=1e-3):
+        raise ExerciseError(
+            f"answer={a:g} is a probability per step; the question asks for a number of steps "
+            f"out of {_STEPS}."
+        )
+    if math.isclose(a, _STEPS * _BATCH / _N, rel_tol=1e-3):
+        raise ExerciseError(
+            f"answer={a:g} = 4001 * 100 / 1000 counts the expected number of *draws* of the point; "
+            "a batch can draw it twice but the centroid moves once per step. Count the steps whose "
+            "batch contains it at least once: 1 - P(all 100 draws miss)."
+        )
     require(
-        isinstance(answer, (tuple, list)) and len(answer) == 2,
-        "answer must be a pair (fraction, steps)",
-    )
-    frac, steps = answer
-    require(_is_number(frac) and _is_number(steps), f"both entries must be numbers, got {answer!r}")
-    m = _BATCH / _K
-    want_f = 2 * _LR * m
-    f = float(frac)
-    require(
-        not math.isclose(f, _LR, rel_tol=1e-6),
-        f"fraction={f:g} is the learning rate itself; the gradient of the summed loss is "
-        "2(m_k c_k - S_k), so the step moves c_k by 2*lr*m_k of the way to the mean.",
-    )
-    require(
-        not math.isclose(f, 2 * _LR, rel_tol=1e-6),
-        f"fraction={f:g} leaves out m_k: the summed batch loss has m_k terms for centre k.",
-    )
-    require(
-        math.isclose(f, want_f, rel_tol=1e-6), f"fraction={f:g} is not 2 * lr * m_k; recompute it"
-    )
-    want_s = math.ceil(math.log(0.01) / math.log1p(-want_f))
-    s = float(steps)
-    require(
-        abs(s - want_s) <= 2,
-        f"steps={s:g} is off (by {s - want_s:+g}): solve (1 - fraction)**s <= 0.01 for the "
-        "smallest integer s, i.e. s = ceil(log(0.01) / log(1 - fraction)).",
+        abs(a - want) <= 1.0,
+        f"answer={a:g} is off by {a - want:+.1f} steps. The chance that a batch contains the point "
+        "is 1 - (999/1000)**100; check it by drawing batches with torch.randint.",
     )
 
 

@@ -40,10 +40,12 @@ def tie_gradients() -> tuple[list[float], list[float], list[float]]:
 def op_categories() -> dict[str, str]:
     """Exercise 3, by running every operation (the way a student should check a guess).
 
-    ``argsort``, ``sort.indices`` and ``x >= 1`` return int64/bool tensors: no ``grad_fn``.
-    ``ceil`` and ``trunc`` have a ``grad_fn`` but their gradient is 0 (they are flat between
-    their jumps, like ``round`` and ``floor``). ``topk(2).values``, ``sort.values`` and ``abs``
-    return (moved or sign-flipped copies of) the input values: a useful, nonzero gradient.
+    ``cummax.indices`` and ``x >= 1`` return int64/bool tensors: no ``grad_fn``. ``ceil`` and
+    ``trunc`` have a ``grad_fn`` but their gradient is 0 (they are flat between their jumps, like
+    ``round`` and ``floor``). ``cummax.values``, ``kthvalue(2).values`` and ``abs`` return
+    (selected or sign-flipped copies of) the input values: a useful, nonzero gradient. ``frac``
+    (``x - trunc(x)``) jumps at the integers but moves one-for-one with ``x`` between them:
+    gradient 1, useful — piecewise linear, like ``sort().values`` in the lesson.
     """
     out = {}
     for name, op in OPS.items():

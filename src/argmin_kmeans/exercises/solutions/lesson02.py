@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-__all__ = ["step_fraction", "vectorized_loss", "one_cluster_loss"]
+__all__ = ["steps_with_point", "vectorized_loss", "one_cluster_loss"]
 
 
-def step_fraction(
-    lr: float = 1e-5, batch_size: int = 100, n_clusters: int = 20
-) -> tuple[float, int]:
-    r"""Exercise 1. The gradient of the summed batch loss is :math:`2(m_k c_k - S_k)`, so
-    :math:`c_k - \eta\,2(m_k c_k - S_k) = (1 - 2\eta m_k) c_k + 2\eta m_k \bar x_k`: a fraction
-    :math:`f = 2\eta m_k = 2 \cdot 10^{-5} \cdot 5 = 10^{-4}` of the way. After *s* steps toward
-    a fixed target :math:`(1 - f)^s` of the gap is left; :math:`(1-f)^s \le 0.01` needs
-    :math:`s \ge \ln 0.01 / \ln(1 - f) = 46049.4`, so 46050 steps — 11.5 times the question's
-    4001 (which close :math:`1 - (1 - f)^{4001} = 33\,\%` of the gap).
+def steps_with_point(n_steps: int = 4001, batch_size: int = 100, n_samples: int = 1000) -> float:
+    r"""Exercise 1. One draw misses a given point with probability :math:`1 - 1/n`; a batch of
+    :math:`b` independent draws misses it with probability :math:`(1 - 1/n)^b = 0.999^{100} =
+    0.9048`, so it contains the point with probability 0.0952, and over 4001 steps that is
+    :math:`4001 \cdot 0.0952 = 380.8` steps on average. (Not :math:`4001 \cdot 100/1000 = 400.1`:
+    that counts *draws*, and a batch can draw the point more than once.) A lone centroid therefore
+    moves in about one step in ten, and each time only a fraction :math:`2\eta m_k` of the way.
     """
-    f = 2 * lr * batch_size / n_clusters
-    return f, math.ceil(math.log(0.01) / math.log1p(-f))
+    return n_steps * (1.0 - (1.0 - 1.0 / n_samples) ** batch_size)
 
 
 def vectorized_loss(X: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
