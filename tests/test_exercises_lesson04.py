@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import argmin_kmeans as ak
-from argmin_kmeans import theory
+from argmin_kmeans import datasets, relax, theory
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson04 as ex
 from argmin_kmeans.exercises.solutions import lesson04 as sol
@@ -25,9 +25,12 @@ def test_the_worked_numbers() -> None:
                                [0.75, 0.95, 0.65, 0.85, 0.8])
     np.testing.assert_allclose(sol.contraction_factors(ex.EX_COUNTS, 0.5),
                                theory.contraction_factors(ex.EX_COUNTS, 0.5 / 600))
-    # exercise 2: n_min = 30, n_max = 210 -> 1/240, worst factor 180/240
-    assert sol.best_global_lr() == pytest.approx(1 / 240)
-    assert theory.best_global_lr(ex.EX_COUNTS)[1] == pytest.approx(0.75)
+    # exercise 2: the hot limit is the data mean, for every centre; the package's step agrees
+    X = datasets.load_dataset("iris").X
+    C0 = ak.random_init(X, 3, seed=0)
+    hot = relax.soft_lloyd_step(X, C0, ex.HOT_TAU)
+    np.testing.assert_allclose(sol.hot_em_step(), hot, rtol=0, atol=1e-4)
+    assert ak.sq_distances(X, C0).max() < 100  # so tau = 1e6 makes every r_ik = 1/3 to 1e-4
     # exercise 3: rho = 1e-3 ** (1/100) = 0.93325..., lr = (1 - rho) / 20
     assert sol.smallest_lr() == pytest.approx(0.00333728496, rel=1e-9)
     assert (1 - 2 * sol.smallest_lr() * ex.EX_NK) ** ex.EX_STEPS <= ex.EX_EPS * (1 + 1e-12)
@@ -36,8 +39,7 @@ def test_the_worked_numbers() -> None:
 
 
 def test_the_exercise_answers_are_not_the_lessons_numbers() -> None:
-    # the lesson prints 1/360 for its blobs of 40, 80, 160, 320 and steps for n_k = 100, 25
-    assert not math.isclose(sol.best_global_lr(), 1 / 360)
+    # the lesson prints steps for n_k = 100, 25; the hot EM step is not shown at any tau > 10
     rho = 1 - 2 * sol.smallest_lr() * ex.EX_NK
     assert theory.iterations_to_shrink(rho, ex.EX_EPS) == ex.EX_STEPS
 
@@ -59,19 +61,31 @@ def test_contraction_rejects(wrong, message) -> None:
         ex.check_contraction_factors(wrong)
 
 
+def _iris_start():
+    X = datasets.load_dataset("iris").X
+    return X, ak.random_init(X, 3, seed=0)
+
+
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (1 / 420, "Newton's step for the largest cluster"),
-        (1 / 60, "Newton's step for the smallest cluster"),
-        (1 / 210, "worst factor"),
-        (1 / 360, "worst factor"),
-        ("1/240", "one number"),
+        (lambda X, C0: C0, "starting centres"),
+        (lambda X, C0: ak.lloyd_step(X, C0), "Lloyd step"),
+        (lambda X, C0: np.tile(C0.mean(axis=0), (3, 1)), "mean of the starting centres"),
+        (lambda X, C0: np.tile(np.median(X, axis=0), (3, 1)), "not"),
+        (lambda X, C0: relax.soft_lloyd_step(X, C0, 1.0), "not"),
+        (lambda X, C0: X.mean(axis=0), "shape"),
+        (lambda X, C0: "the mean", "array"),
     ],
 )
-def test_best_lr_rejects(wrong, message) -> None:
+def test_hot_em_step_rejects(wrong, message) -> None:
     with pytest.raises(ExerciseError, match=message):
-        ex.check_best_global_lr(wrong)
+        ex.check_hot_em_step(wrong(*_iris_start()))
+
+
+def test_hot_em_step_accepts_the_computed_step() -> None:
+    X, C0 = _iris_start()
+    assert ex.check_hot_em_step(relax.soft_lloyd_step(X, C0, ex.HOT_TAU)) is True
 
 
 @pytest.mark.parametrize(

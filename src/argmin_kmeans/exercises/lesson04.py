@@ -6,7 +6,8 @@ not the numbers the lesson prints, so that no answer is in view:
 
 * exercise 1 (contraction factors of the *mean* loss) uses :data:`EX_COUNTS` and a few other
   cluster sizes;
-* :data:`EX_COUNTS`, five cluster sizes in no particular order (exercise 2);
+* exercise 2 (a prediction: one soft-EM step at the temperature :data:`HOT_TAU`) uses
+  iris and the lesson's start ``random_init(X, 3, seed=0)``;
 * :data:`EX_NK`, :data:`EX_STEPS`, :data:`EX_EPS` for exercise 3 (the step size that shrinks a
   centre's distance 1000x in 100 steps), next to the question's :data:`QUESTION_LR` and
   :data:`QUESTION_BATCH`;
@@ -21,25 +22,31 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..core import newton_step
-from ..theory import best_global_lr, contraction_factors
+from ..core import lloyd_step, newton_step
+from ..datasets import load_dataset
+from ..initialization import random_init
+from ..relax import soft_lloyd_step
+from ..theory import contraction_factors
 from . import ExerciseError, exercise, require
 
 __all__ = [
     "EX_COUNTS",
+    "HOT_TAU",
     "QUESTION_LR",
     "QUESTION_BATCH",
     "EX_NK",
     "EX_STEPS",
     "EX_EPS",
     "check_contraction_factors",
-    "check_best_global_lr",
+    "check_hot_em_step",
     "check_smallest_lr",
     "check_newton_by_hand",
 ]
 
-#: Cluster sizes for exercises 1 and 2: five clusters of 600 points, in no particular order.
+#: Cluster sizes for exercise 1: five clusters of 600 points, in no particular order.
 EX_COUNTS = np.array([150, 30, 210, 90, 120])
+#: Exercise 2: the temperature (tau = 2 sigma^2) of one very hot soft-EM step on iris.
+HOT_TAU = 1e6
 #: The question's step size and batch size (section 3 of the lesson, exercise 3).
 QUESTION_LR = 1e-5
 QUESTION_BATCH = 100
@@ -99,32 +106,41 @@ def check_contraction_factors(answer: Any) -> None:
                 f"expected {np.round(want, 6).tolist()}")
 
 
+def _iris_start() -> tuple[np.ndarray, np.ndarray]:
+    """Iris and the lesson's start ``random_init(X, 3, seed=0)`` (exercise 2)."""
+    X = load_dataset("iris").X
+    return X, np.asarray(random_init(X, 3, seed=0))
+
+
 @exercise(
-    "Exercise 2 (the best single step size)",
-    "the slowest centre is either the smallest cluster (rho close to +1) or the largest "
-    "(rho most negative). Minimise max(|1 - 2 lr n_min|, |1 - 2 lr n_max|): balance the two.",
+    "Exercise 2 (a very hot EM step)",
+    "with a huge variance every Gaussian is almost flat over the data. How do one sample's "
+    "responsibilities r_ik compare across the centres, and across the samples? Then read the "
+    "M-step, c_k = sum_i r_ik x_i / sum_i r_ik, with those weights. One row per centre.",
 )
-def check_best_global_lr(answer: Any) -> None:
-    """``answer``: the global step size minimising :math:`\\max_k |1 - 2\\eta n_k|` for
-    :data:`EX_COUNTS`."""
-    require(isinstance(answer, (int, float, np.floating)) and not isinstance(answer, bool),
-            f"answer is one number (a step size), got {type(answer).__name__}")
-    lr, rate = best_global_lr(EX_COUNTS)
-    got = float(answer)
-    worst = float(np.max(np.abs(1 - 2 * got * EX_COUNTS))) if math.isfinite(got) else math.inf
-    if math.isclose(got, 1 / (2 * EX_COUNTS.max()), rel_tol=1e-9):
-        raise ExerciseError(
-            f"lr = 1/(2*{EX_COUNTS.max()}) is Newton's step for the largest cluster, but then the "
-            f"smallest has rho = {1 - 2 * got * EX_COUNTS.min():.4f}: the worst factor is "
-            f"{worst:.4f}, the best achievable is {rate:.4f}")
-    if math.isclose(got, 1 / (2 * EX_COUNTS.min()), rel_tol=1e-9):
-        raise ExerciseError(
-            f"lr = 1/(2*{EX_COUNTS.min()}) is Newton's step for the smallest cluster; the largest "
-            f"then has rho = {1 - 2 * got * EX_COUNTS.max():.4f} and diverges")
-    require(math.isclose(got, lr, rel_tol=1e-6),
-            f"lr = {got:.6g} leaves a worst factor max|rho_k| = {worst:.4f}; a better lr gives "
-            f"{rate:.4f}. At the optimum the two extreme factors are opposite: "
-            f"1 - 2 lr n_min = -(1 - 2 lr n_max)")
+def check_hot_em_step(answer: Any) -> None:
+    """``answer``: array (3, 4), the centres after one soft-EM step at :data:`HOT_TAU` from the
+    lesson's start on iris."""
+    X, C0 = _iris_start()
+    try:
+        got = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(f"answer is an array of shape (3, 4), got {type(answer).__name__}") from e
+    require(got.shape == C0.shape,
+            f"answer has shape {got.shape}; give the three new centres, shape {C0.shape}")
+    want = np.asarray(soft_lloyd_step(X, C0, HOT_TAU))
+    if np.allclose(got, C0, atol=1e-3):
+        raise ExerciseError("those are the starting centres: a hot step does move them, because "
+                            "every sample now pulls on every centre")
+    if np.allclose(got, np.asarray(lloyd_step(X, C0)), atol=1e-3):
+        raise ExerciseError("that is the Lloyd step, the cold limit (tau -> 0); at tau = 1e6 "
+                            "the responsibilities are anything but 0 or 1")
+    if np.allclose(got, np.broadcast_to(C0.mean(axis=0), C0.shape), atol=1e-3):
+        raise ExerciseError("that is the mean of the starting centres; the M-step averages "
+                            "samples, not centres")
+    require(np.allclose(got, want, rtol=0, atol=1e-3),
+            f"the step from C0 at tau = {HOT_TAU:g} gives rows close to "
+            f"{np.round(want[0], 1).tolist()}, not {np.round(got, 3).tolist()}")
 
 
 @exercise(

@@ -1,8 +1,10 @@
 """Checks for lesson 05 (stochastic k-means).
 
-1. :func:`check_sgd_fractions` — how far the question's SGD moves each centre in one step.
+1. :func:`check_batch_size_prediction` — predict what ten times smaller batches do to one pass
+   of the question's SGD.
 2. :func:`check_online_update` — write MacQueen's online k-means update.
-3. :func:`check_best_global_lr` — the one global lr that best serves big and small clusters.
+3. :func:`check_memory_shares` — how much of a centre the most recent samples make up, with a
+   constant step and with online k-means' 1/n_k.
 4. :func:`check_samples_needed` — read the race: how much data does mini-batch k-means need to
    match Lloyd after three passes?
 """
@@ -18,21 +20,22 @@ from ..stochastic import online_step
 from . import ExerciseError, exercise, require
 
 __all__ = [
-    "EX1_LR",
-    "EX1_COUNTS",
-    "EX3_COUNTS",
-    "check_sgd_fractions",
+    "EX3_F",
+    "EX3_RECENT",
+    "EX3_WON",
+    "check_batch_size_prediction",
     "check_online_update",
-    "check_best_global_lr",
+    "check_memory_shares",
     "check_samples_needed",
 ]
 
-#: Exercise 1: the question's step size and the batch counts m_k of four centres.
-EX1_LR = 1e-5
-EX1_COUNTS = np.array([12, 67, 167, 30])
+#: Exercise 3: a constant fraction per sample, how many recent samples, and how many samples an
+#: online k-means centre has won.
+EX3_F = 0.01
+EX3_RECENT = 100
+EX3_WON = 1000
 
-#: Exercise 3: batch counts m_k of five centres (one won no sample).
-EX3_COUNTS = np.array([55, 9, 180, 120, 0])
+_CHOICES = ("lower", "same", "higher")
 
 
 def _as_float_array(answer: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -50,28 +53,27 @@ def _as_float_array(answer: Any, name: str, shape: tuple[int, ...]) -> np.ndarra
 
 
 @exercise(
-    "Exercise 1 (SGD fractions)",
-    "the batch-loss gradient for centre k is 2 (m_k c_k - S_k) = 2 m_k (c_k - mean_k); a step "
-    "c_k - lr * g_k moves c_k a fraction of the way to mean_k. Which fraction? One number per "
-    "centre, from EX1_LR and EX1_COUNTS.",
+    "Exercise 1 (batches of 100 or 1000?)",
+    "one SGD step moves centre k a fraction 2 lr m_k of the way to its batch mean. With batches "
+    "ten times smaller, how large is m_k, how large is each step, and how many steps make one "
+    "pass? Add up what one pass does. Answer \"lower\", \"same\" or \"higher\".",
 )
-def check_sgd_fractions(answer: Any) -> None:
-    """``answer``: array (4,), the fraction of the way to its batch mean each centre moves."""
-    a = _as_float_array(answer, "answer", EX1_COUNTS.shape)
-    want = 2.0 * EX1_LR * EX1_COUNTS
-    if np.allclose(a, want / 2.0, rtol=1e-9):
+def check_batch_size_prediction(answer: Any) -> None:
+    """``answer``: ``"lower"``, ``"same"`` or ``"higher"`` — the full-data loss after one pass of
+    the question's SGD with batches of 100, against batches of 1000 (same lr, init and data)."""
+    require(isinstance(answer, str) and answer.strip().lower() in _CHOICES,
+            f"answer is one of {_CHOICES}, got {answer!r}")
+    a = answer.strip().lower()
+    if a == "lower":
         raise ExerciseError(
-            "off by a factor 2: the derivative of ||x - c||^2 is 2 (c - x), not (c - x)"
-        )
-    if np.allclose(a, 1.0 - want, rtol=1e-9):
+            "ten times more steps, but each moves a centre ten times less (m_k is ten times "
+            "smaller, and the fraction is 2 lr m_k): one pass adds up to about the same move, "
+            "about one full-batch gradient step. Run both and compare")
+    if a == "higher":
         raise ExerciseError(
-            "that is the fraction of the way that is *left* (1 - f); "
-            "the question asks how far it moves"
-        )
-    require(
-        np.allclose(a, want, rtol=1e-9, atol=0),
-        f"expected one fraction per centre, proportional to m_k; got {np.round(a, 6).tolist()}",
-    )
+            "smaller batches are noisier, but at lr = 1e-5 every step moves a centre less than "
+            "0.03 % of the way: the noise averages out, and one pass adds up to about one "
+            "full-batch gradient step either way. Run both and compare")
 
 
 def _cases(seed: int = 5) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -130,47 +132,44 @@ def check_online_update(answer: Callable[..., Any]) -> None:
         )
 
 
+def _memory_shares() -> tuple[float, float]:
+    """The weight of the :data:`EX3_RECENT` most recent samples: constant fraction, online."""
+    return 1.0 - (1.0 - EX3_F) ** EX3_RECENT, EX3_RECENT / EX3_WON
+
+
 @exercise(
-    "Exercise 3 (the best single global lr)",
-    "one SGD step multiplies centre k's distance to its batch mean by |1 - 2 lr m_k|. Sketch that "
-    "factor against lr for the smallest and for the largest count among the centres that won "
-    "samples: one falls as lr grows, the other eventually rises again. Where is the larger of the "
-    "two at its lowest? Centres with m_k = 0 do not move at all. (Counts in EX3_COUNTS.)",
+    "Exercise 3 (how much a constant step remembers)",
+    "unroll c_t = (1 - f) c_(t-1) + f x_t: the newest sample gets weight f, the one before f(1-f), "
+    "then f(1-f)^2, ... Add up the 100 newest. For online k-means the centre is the mean of what "
+    "it has won: every one of its samples weighs the same. Answer a pair of numbers.",
 )
-def check_best_global_lr(answer: Any) -> None:
-    """``answer``: a float, the lr minimising ``max_k |1 - 2 lr m_k|`` over the non-empty
-    centres of ``EX3_COUNTS``."""
-    try:
-        a = float(answer)
-    except (TypeError, ValueError) as e:
-        raise ExerciseError(f"answer should be a number, got {type(answer).__name__}") from e
-    require(bool(np.isfinite(a)) and a > 0, f"lr should be a positive number, got {a!r}")
-    m = EX3_COUNTS[EX3_COUNTS > 0].astype(np.float64)
-    lo, hi = float(m.min()), float(m.max())
-    want = 1.0 / (lo + hi)
-    if np.isclose(a, 1.0 / float(EX3_COUNTS.max() + EX3_COUNTS.min()), rtol=1e-9):
+def check_memory_shares(answer: Any) -> None:
+    """``answer``: ``(constant_share, online_share)``, the share of the centre's weight carried
+    by the :data:`EX3_RECENT` most recent samples, with the constant fraction :data:`EX3_F` and
+    with online k-means after :data:`EX3_WON` samples."""
+    a = _as_float_array(answer, "answer", (2,))
+    const, online = _memory_shares()
+    if np.allclose(a, [online, const], rtol=1e-6):
+        raise ExerciseError("the two numbers are swapped: (constant_share, online_share)")
+    if np.isclose(a[0], 1.0 - const, rtol=1e-6):
         raise ExerciseError(
-            "you counted the empty centre (m_k = 0): it has no batch mean and does not move "
-            "whatever lr is, so leave it out. (At this lr the biggest cluster's factor is 1: "
-            "the edge of divergence.)"
-        )
-    if np.isclose(a, 1.0 / (2.0 * hi), rtol=1e-9):
+            f"{a[0]:.4f} = (1 - f)^{EX3_RECENT} is the weight of everything *older* than the "
+            f"{EX3_RECENT} newest samples (and the init); the question asks for the newest")
+    if np.isclose(a[0], min(1.0, EX3_F * EX3_RECENT), rtol=1e-6):
         raise ExerciseError(
-            "that is the no-overshoot bound: the biggest cluster's centre lands on its mean, but "
-            f"the smallest (m_k = {lo:g}) keeps a factor {1 - lo / hi:.3f}. A slightly larger lr "
-            "overshoots the big one a little and helps the small one more."
-        )
-    if np.isclose(a, 1.0 / (2.0 * lo), rtol=1e-9):
-        raise ExerciseError(
-            "the smallest cluster's centre then lands on its mean, but the biggest one's distance "
-            f"is multiplied by |1 - {hi / lo:g}| = {hi / lo - 1:g}: it diverges"
-        )
-    worst = float(np.abs(1.0 - 2.0 * a * m).max())
-    require(
-        bool(np.isclose(a, want, rtol=1e-9)),
-        f"got lr = {a:.6g}, where the worst factor max_k |1 - 2 lr m_k| is {worst:.4f}; "
-        "a better lr makes it smaller",
-    )
+            f"f x {EX3_RECENT} = {EX3_F * EX3_RECENT:g} would give every sample the weight f; "
+            "but each step also shrinks the weights of all earlier samples by (1 - f)")
+    approx = 1.0 - float(np.exp(-EX3_F * EX3_RECENT))
+    if np.isclose(a[0], approx, rtol=1e-6):
+        raise ExerciseError(f"{approx:.4f} uses (1 - f)^t ~ exp(-f t); compute it exactly")
+    require(bool(np.isclose(a[0], const, rtol=1e-6)),
+            f"constant step: {a[0]:.6g} is not the weight of the {EX3_RECENT} newest samples")
+    if np.isclose(a[1], EX3_RECENT / (EX3_WON + 1), rtol=1e-6):
+        raise ExerciseError("the init has no weight in online k-means: the first sample a centre "
+                            "wins replaces it (a move of 1/1 of the way)")
+    require(bool(np.isclose(a[1], online, rtol=1e-6)),
+            f"online k-means: {a[1]:.6g} is not the weight of the {EX3_RECENT} newest of "
+            f"{EX3_WON} samples, each of which weighs the same")
 
 
 @exercise(

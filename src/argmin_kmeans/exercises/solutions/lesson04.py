@@ -6,9 +6,10 @@ import numpy as np
 import torch
 
 from ...core import assign
-from ..lesson04 import EX_COUNTS, EX_EPS, EX_NK, EX_STEPS
+from ...datasets import load_dataset
+from ..lesson04 import EX_EPS, EX_NK, EX_STEPS
 
-__all__ = ["contraction_factors", "best_global_lr", "smallest_lr", "newton_by_hand"]
+__all__ = ["contraction_factors", "hot_em_step", "smallest_lr", "newton_by_hand"]
 
 
 def contraction_factors(counts: np.ndarray, lr: float) -> np.ndarray:
@@ -20,13 +21,13 @@ def contraction_factors(counts: np.ndarray, lr: float) -> np.ndarray:
     return 1.0 - 2.0 * lr * counts / counts.sum()
 
 
-def best_global_lr() -> float:
-    """Exercise 2. The worst factor is max(1 - 2 lr n_min, 2 lr n_max - 1): the first falls and
-    the second rises with lr, so the minimum is where they are equal,
-    ``1 - 2 lr n_min = 2 lr n_max - 1``, i.e. ``lr = 1 / (n_min + n_max)``."""
-    n = EX_COUNTS[EX_COUNTS > 0]
-    return 1.0 / float(n.min() + n.max())
-
+def hot_em_step() -> np.ndarray:
+    """Exercise 2. At ``tau = 1e6`` every squared distance divided by ``tau`` is tiny (iris's
+    are below 100), so every responsibility is ``1/k`` to about 1e-5: each centre moves to the
+    plain mean of all the samples. All three centres land on the same point, the data's mean —
+    the opposite limit of Lloyd's step, and why a too-hot soft k-means merges its clusters."""
+    X = load_dataset("iris").X
+    return np.tile(X.mean(axis=0), (3, 1))
 
 
 def smallest_lr() -> float:
@@ -35,7 +36,6 @@ def smallest_lr() -> float:
     ``rho <= eps**(1/t)``, so the smallest lr has ``1 - 2 lr n_k = eps**(1/t)``:
     ``lr = (1 - 1e-3**(1/100)) / 20 = 0.0033373...``, about 334 times the question's 1e-5."""
     return (1.0 - EX_EPS ** (1.0 / EX_STEPS)) / (2.0 * EX_NK)
-
 
 
 def newton_by_hand(X: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
