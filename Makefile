@@ -15,12 +15,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-# JupyterLab on the course's first page, on 127.0.0.1 only, with a fresh random token (printed).
+# JupyterLab on the course's first page, on 127.0.0.1 only, with a fresh random token. The URL it
+# prints (the one to copy from a container or over SSH) opens lesson 00: the server's default URL
+# is the notebook, not the Launcher. The course's JupyterLab settings ship in jupyter/settings/
+# (overrides.json: defaults only, e.g. no "Jupyter news?" pop-up; your own settings still win).
 # (--allow-root only when you are root, e.g. in a container; Jupyter refuses root otherwise.)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: venv
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
-	  notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) \
+	  --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
+	  --LabApp.app_settings_dir="$(CURDIR)/jupyter/settings"
 
 # The course as a static HTML site in _build/html: jupyter-book 1.x from the notebooks' stored
 # outputs (nothing is executed), warnings are errors, and every script, style and font a page

@@ -60,6 +60,7 @@ def _wrong_no_log(theta: np.ndarray, costs: np.ndarray) -> np.ndarray:
     "write score(theta, costs, n_samples, generator) returning an (n_samples, K) array: row m is "
     "f(z_m) * grad_theta log p_{z_m}(theta) for a choice z_m drawn from softmax(theta) "
     "(torch.multinomial takes a generator). grad_theta log softmax(theta)_z = onehot(z) - p.",
+    code=True,
 )
 def check_score_function(answer: Callable[..., Any]) -> None:
     """``answer``: a function ``(theta (K,), costs (K,), n_samples, generator) -> (n_samples, K)``

@@ -60,6 +60,7 @@ def _cases(seed: int = 8) -> list[tuple[list[np.ndarray], np.ndarray]]:
     "(ak.cluster_stats(shard, centers) gives them; skip empty shards), add the counts and the "
     "sums over the shards, then return S_k / n_k for the clusters with n_k > 0 and the old "
     "centre for the others.",
+    code=True,
 )
 def check_lloyd_from_shards(answer: Callable[..., Any]) -> None:
     """``answer``: a function ``(shards: list of (n_r, d) arrays, centers (k, d)) -> (k, d)``."""

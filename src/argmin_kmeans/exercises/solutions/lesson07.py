@@ -1,4 +1,4 @@
-"""Worked solutions for lesson 07 (gradients through the choice)."""
+"""Worked solutions for lesson 07 (teachers: one per check, under the check's name)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import numpy as np
 import torch
 
 from ..lesson07 import EX2_X
+
+__all__ = ["score_function", "critical_temperature", "most_influential"]
 
 
 def score_function(

@@ -1,0 +1,212 @@
+"""The first minute of a new user, in a real JupyterLab and headless Chromium: the URL that
+``make lab`` prints opens lesson 00 (not the Launcher), with no "Jupyter news?" pop-up on top.
+
+The server is started with the ``lab`` recipe of the Makefile itself (read from the Makefile, with
+``$(CURDIR)`` a throw-away copy of the project's ``notebooks/`` and ``jupyter/``), plus only what
+a test needs: a free port, no browser of its own, and ``window.jupyterapp`` exposed to read the
+open document. The token is the server's own random one: the test opens exactly the URL the
+server printed. Every Jupyter directory (config, data, runtime, user settings, workspaces) is a
+fresh empty one, so nothing of the machine's set-up helps or hinders. A control run with an
+empty settings directory shows the pop-up, so the check can see it when it is there.
+Helpers (Chromium, free port, server stop): ``browser_support``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import browser_support as bs
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON00 = "notebooks/00_start_here.ipynb"
+NEWS = "get notified about official Jupyter news"
+PRINTED_URL = re.compile(r"http://127\.0\.0\.1:(\d+)(/\S*)\?token=([0-9a-f]+)")
+MS = bs.MS
+
+JS_RESTORED = "async () => { await window.jupyterapp.restored; return true; }"
+JS_APP_READY = "() => !!(window.jupyterapp && window.jupyterapp.shell)"
+# The document in the main area's current tab, and what else the main area holds.
+JS_MAIN_AREA = """
+() => {
+  const app = window.jupyterapp;
+  const current = app.shell.currentWidget;
+  return {
+    current: current && current.context ? current.context.path : null,
+    widgets: Array.from(app.shell.widgets('main')).map(
+      (w) => (w.context ? w.context.path : w.id)),
+    launchers: document.querySelectorAll('.jp-Launcher').length,
+  };
+}
+"""
+JS_TOASTS = "() => Array.from(document.querySelectorAll('.Toastify__toast')).map(t => t.innerText)"
+
+
+def make_lab_command(curdir: Path) -> list[str]:
+    """The ``lab`` recipe of the Makefile as an argument list, run from this test's Python.
+
+    ``$(VENV)/bin/jupyter`` becomes the ``jupyter`` next to ``sys.executable``, ``$(CURDIR)`` the
+    given directory and ``$(ALLOW_ROOT)`` what the Makefile gives for the current user; any other
+    Make variable fails the test (it would be a recipe this function does not reproduce).
+    """
+    text = (ROOT / "Makefile").read_text()
+    recipe = text.split("\nlab: venv\n", 1)[1].split("\n\n", 1)[0]
+    line = " ".join(part.strip() for part in recipe.replace("\\\n", " ").splitlines())
+    line = line.replace("$(CURDIR)", str(curdir))
+    line = line.replace("$(ALLOW_ROOT)", "--allow-root" if os.geteuid() == 0 else "")
+    words = shlex.split(line)
+    assert words[:2] == ["$(VENV)/bin/jupyter", "lab"], f"unexpected lab recipe: {line}"
+    left = [w for w in words[2:] if "$(" in w]
+    assert not left, f"Make variables this test does not know in the lab recipe: {left}"
+    jupyter = Path(sys.executable).with_name("jupyter")
+    return [str(jupyter), "lab", *words[2:]]
+
+
+def start_make_lab(base: Path, extra: tuple[str, ...] = ()) -> tuple[bs.LabServer, str]:
+    """Start the ``make lab`` command line on a copy of the project under ``base/root``, with
+    the options in ``extra`` (``--Class.trait=value``) replacing the recipe's own.
+
+    Returns the server and the URL it printed (with its token).
+    """
+    root = base / "root"
+    for folder in ("notebooks", "jupyter"):
+        shutil.copytree(ROOT / folder, root / folder,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    dirs = {name: base / name for name in
+            ("config", "data", "runtime", "settings", "workspaces", "ipython")}
+    for path in dirs.values():
+        path.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "MPLBACKEND"))}
+    env.update({
+        "JUPYTER_CONFIG_DIR": str(dirs["config"]),
+        "JUPYTER_DATA_DIR": str(dirs["data"]),
+        "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
+        "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),  # the user's own: empty
+        "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
+        "IPYTHONDIR": str(dirs["ipython"]),
+        "PYTHONUNBUFFERED": "1",
+    })
+    port = bs.free_port()
+    cmd = make_lab_command(root) + [
+        "--no-browser", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        "--LabApp.expose_app_in_browser=True"]
+    for arg in extra:  # replace, never repeat, an option: traitlets drops repeated ones
+        key = arg.split("=", 1)[0] + "="
+        cmd = [a for a in cmd if not a.startswith(key)] + [arg]
+    log_path = base / "jupyterlab.log"
+    log_file = log_path.open("wb")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=bs._die_with_parent)  # noqa: PLW1509 (one prctl call)
+    server = bs.LabServer(proc, port, "", root, base, log_path, log_file)
+    try:
+        deadline = time.monotonic() + bs.SERVER_START_TIMEOUT_S
+        while (match := PRINTED_URL.search(server.log_tail(20_000))) is None:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"`make lab` printed no URL with a token (exit code "
+                                   f"{proc.poll()}); log:\n{server.log_tail()}")
+            time.sleep(0.5)
+        assert int(match.group(1)) == port, match.group()
+        server.token = match.group(3)
+        server.wait_ready(bs.SERVER_START_TIMEOUT_S)
+    except BaseException:
+        server.stop()
+        raise
+    return server, match.group()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    return bs.require_chromium()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = bs.launch_chromium(pw, chromium, tmp_path_factory.mktemp("chromium-profile"))
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def open_printed_url(browser: Any, url: str, shots: Path, stem: str) -> tuple[Any, dict]:
+    """Open ``url`` in a new page; wait until JupyterLab is restored and lesson 00's kernel is
+    idle; return the page and what the main area holds."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    page = browser.new_page()
+    step = "opening the printed URL"
+    try:
+        page.goto(url, wait_until="domcontentloaded", timeout=120 * MS)
+        step = "waiting for JupyterLab to start"
+        page.wait_for_function(JS_APP_READY, timeout=120 * MS, polling=250)
+        step = "waiting for JupyterLab to restore its layout"
+        page.evaluate(JS_RESTORED)
+        step = "waiting for lesson 00's kernel"
+        page.wait_for_function(bs.JS_KERNEL_IDLE, arg=LESSON00, timeout=120 * MS, polling=250)
+        return page, page.evaluate(JS_MAIN_AREA)
+    except PlaywrightError as exc:
+        shot = bs.screenshot(page, shots, f"{stem}-failed")
+        raise AssertionError(f"{step} failed: {str(exc).splitlines()[0]}\n  screenshot: {shot}"
+                             ) from exc
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("first-minute-screenshots")
+
+
+def test_printed_url_opens_lesson00_without_news_popup(
+        browser: Any, shots: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    server, url = start_make_lab(tmp_path_factory.mktemp("make-lab"))
+    try:
+        assert f"/lab/tree/{LESSON00}?token=" in url, f"make lab printed {url}"
+        setting = server.api("/lab/api/settings/@jupyterlab/apputils-extension:notification")
+        assert setting["schema"]["properties"]["fetchNews"]["default"] == "false", setting
+        page, main = open_printed_url(browser, url, shots, "make-lab")
+        assert main["current"] == LESSON00, main
+        assert main["widgets"] == [LESSON00] and main["launchers"] == 0, main
+        # The pop-up comes right after JupyterLab is restored: give it time to show, then look.
+        page.wait_for_timeout(5_000)
+        toasts = page.evaluate(JS_TOASTS)
+        shot = bs.screenshot(page, shots, "make-lab-lesson00")
+        assert not any(NEWS in t for t in toasts), f"news pop-up shown: {toasts} ({shot})"
+        assert NEWS not in page.inner_text("body", timeout=30 * MS)
+        bs._safe_eval(page, bs.JS_SHUTDOWN, LESSON00)
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_without_the_course_settings_the_news_popup_shows(
+        browser: Any, shots: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The control: the same command line with an empty settings folder shows the pop-up, so the
+    test above would see it."""
+    base = tmp_path_factory.mktemp("make-lab-control")
+    empty = base / "no-settings"
+    empty.mkdir()
+    server, url = start_make_lab(base, (f"--LabApp.app_settings_dir={empty}",))
+    try:
+        page, main = open_printed_url(browser, url, shots, "control")
+        assert main["current"] == LESSON00, main
+        page.wait_for_function(f"() => document.body.innerText.includes({NEWS!r})",
+                               timeout=60 * MS, polling=250)
+        bs._safe_eval(page, bs.JS_SHUTDOWN, LESSON00)
+        page.close()
+    finally:
+        server.stop()
