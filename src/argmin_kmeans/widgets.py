@@ -11,9 +11,10 @@ The figure is a PNG rendered with Matplotlib's Agg canvas into an ``ipywidgets.I
 interactive backend (ipympl) is needed, nothing is displayed twice, and the redraw is the same
 in JupyterLab, in a notebook page and in a test. The drawing itself is done by the pure
 ``plot_*`` functions of :mod:`argmin_kmeans.plotting.landscape`. Where the picture behind the
-marker does not change (the :math:`(c_1, c_2)` plane of 1-D data) the background is drawn once
-and each redraw paints only the marker and the trail on a copy of it: a few milliseconds, so
-that view redraws while a slider is dragged (``continuous_update``); the others redraw on release.
+marker does not change (the :math:`(c_1, c_2)` plane of 1-D data; the loss over one centre's
+position) the background is drawn once and each redraw paints only the marker and the trail on
+a copy of it: a few milliseconds, so those views redraw while a slider is dragged
+(``continuous_update``). The Voronoi view, whose cells move with the centres, redraws on release.
 
 Hooks for tests (Python and browser)
 ------------------------------------
@@ -501,10 +502,11 @@ def voronoi_explorer(X: ArrayLike, centers: ArrayLike, *, resolution: int = 200,
 def centroid_landscape_explorer(
     X: ArrayLike, centers: ArrayLike, which: int = 0, *, resolution: int = 160
 ) -> Explorer:
-    """Move one centre of 2-D data: its Voronoi view and the loss over its position.
+    """Move one centre of 2-D data over the loss as a function of its own position.
 
-    The loss over the moving centre's position (the other centres fixed) is computed once, on a
-    ``resolution``² grid; each redraw moves the marker and redraws the cells.
+    The loss over the moving centre's position (the other centres fixed) and its flip circles
+    are drawn once; each redraw paints the centre and the minimiser of the quadratic of the
+    region it stands in, so the view follows a dragged slider.
 
     Returns
     -------
@@ -522,15 +524,30 @@ def centroid_landscape_explorer(
     xs = np.linspace(*bx, resolution)
     ys = np.linspace(*by, resolution)
     grid = (xs, ys, loss_over_centroid(Xn, C, which, xs, ys))
+    color = TAB[which % len(TAB)]
 
-    def draw(fig: Any, cc: np.ndarray, trail: np.ndarray) -> None:
-        a, b = fig.subplots(1, 2)
-        plot_voronoi(a, Xn, cc, xlim=bx, ylim=by, resolution=resolution)
-        plot_centroid_landscape(b, Xn, cc, which, xlim=bx, ylim=by, grid=grid)
+    def background(fig: Any) -> Any:
+        ax = fig.add_subplot()
+        plot_centroid_landscape(ax, Xn, C, which, xlim=bx, ylim=by, grid=grid, marker=False)
+        ax.scatter([], [], s=120, marker="X", color=color, edgecolor="k",
+                   label=f"centre {which} (you move it)")
+        ax.scatter([], [], s=100, marker="*", color=color, edgecolor="k",
+                   label="minimiser of its region's quadratic")
+        ax.legend(loc="upper left", fontsize=7, framealpha=0.95, facecolor="0.75")
+        return ax
 
-    return Explorer(Xn, C, [(which, 0), (which, 1)], [bx, by], draw, (10.0, 4.4),
+    def overlay(ax: Any, cc: np.ndarray, trail: np.ndarray) -> list:
+        snap = snapshot(Xn, cc)
+        out = [ax.scatter(*cc[which], s=200, marker="X", color=color, edgecolor="k", zorder=6)]
+        if snap.counts[which] > 0:
+            out.append(ax.scatter(*snap.targets[which], s=160, marker="*", color=color,
+                                  edgecolor="k", zorder=6))
+        return out
+
+    return Explorer(Xn, C, [(which, 0), (which, 1)], [bx, by], None, (5.8, 5.0),
                     f"Move centre {which}: where it stands on the loss over its own position",
-                    [f"c{which} x1", f"c{which} x2"], kind="landscape")
+                    [f"c{which} x1", f"c{which} x2"], blit=(background, overlay),
+                    kind="landscape")
 
 
 def regions_1d_explorer(x: ArrayLike, c1: float, c2: float, *, resolution: int = 220,

@@ -307,12 +307,14 @@ def plot_voronoi(ax, X: ArrayLike, centers: ArrayLike, xlim=None, ylim=None,
 
 def plot_centroid_landscape(ax, X: ArrayLike, centers: ArrayLike, which: int = 0,
                             xlim=None, ylim=None, resolution: int = 200,
-                            grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
+                            grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                            marker: bool = True):
     r"""The loss as centre ``which`` moves (others fixed): filled contours, the flip circles
     (radius = each sample's distance to its nearest other centre), a marker where the centre
     stands and the minimiser of the quadratic of the region it stands in.
 
-    ``grid = (xs, ys, loss)`` reuses a precomputed :func:`loss_over_centroid` (the widget does).
+    ``grid = (xs, ys, loss)`` reuses a precomputed :func:`loss_over_centroid` (the widget does);
+    ``marker=False`` leaves out the moving centre and its target (the widget paints them).
     """
     from matplotlib.patches import Circle
 
@@ -339,9 +341,10 @@ def plot_centroid_landscape(ax, X: ArrayLike, centers: ArrayLike, which: int = 0
     ax.scatter(C[others, 0], C[others, 1], s=110, marker="X", color="0.8", edgecolor="k",
                label="other centres (fixed)")
     snap = snapshot(Xn, C)
-    ax.scatter(*C[which], s=200, marker="X", color=TAB[which % len(TAB)], edgecolor="k",
-               zorder=5, label=f"centre {which}: loss {snap.loss:.4f}")
-    if snap.counts[which] > 0:
+    if marker:
+        ax.scatter(*C[which], s=200, marker="X", color=TAB[which % len(TAB)], edgecolor="k",
+                   zorder=5, label=f"centre {which}: loss {snap.loss:.4f}")
+    if marker and snap.counts[which] > 0:
         ax.scatter(*snap.targets[which], s=160, marker="*", color=TAB[which % len(TAB)],
                    edgecolor="k", zorder=5, label="minimiser of this region's quadratic")
     ax.set(xlim=xlim, ylim=ylim, aspect="equal", xlabel=f"centre {which}, first coordinate",
