@@ -245,6 +245,20 @@ def test_a_manual_move_starts_a_new_trail_and_a_slider_drag_is_cheap() -> None:
     assert not any(s.continuous_update for s in BUILDERS["voronoi"]().sliders)
 
 
+def test_a_slider_snapping_a_stepped_value_to_its_grid_is_not_a_move() -> None:
+    """The browser's slider rounds a value set from Python to its step grid and sends it back;
+    that echo must not overwrite the exact centres of a step (nor restart the trail)."""
+    w = STEPPERS["regions_1d"]()
+    click(w, "newton")
+    exact, redraws = w.centers, w.state["n_redraws"]
+    s = w.sliders[0]
+    s.value = s.min + round((s.value - s.min) / s.step) * s.step  # what the browser sends back
+    np.testing.assert_array_equal(w.centers, exact)
+    assert len(w.trail) == 2 and w.state["n_redraws"] == redraws
+    s.value = s.value + s.step  # one arrow key: a move
+    assert w.centers[0, 0] == s.value and len(w.trail) == 1
+
+
 def test_an_overflowing_step_is_refused_with_a_note() -> None:
     w = wg.regions_1d_explorer(X1, -5.0, 5.0, resolution=40, lr=1e6)
     w.lr.max = 1e6

@@ -69,6 +69,8 @@ STEP_CLASSES = {"gd": "ak-step-gd", "lloyd": "ak-step-lloyd", "newton": "ak-step
                 "reset": "ak-reset"}
 #: Rendering resolution of the widgets' PNGs (shown at ~96 CSS px per inch): small to store.
 DPI = 90
+#: Size of the (c1, c2) explorer's figure, inches.
+REGIONS_FIGSIZE = (5.6, 5.0)
 
 Draw = Callable[[Any, np.ndarray, np.ndarray], None]
 Overlay = Callable[[Any, np.ndarray, np.ndarray], list]
@@ -131,6 +133,13 @@ class _Blitter:
 def _to_numpy(X: ArrayLike, centers: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     Xt, Ct, _ = check_pair(X, centers)
     return Xt.detach().cpu().double().numpy(), Ct.detach().cpu().double().numpy()
+
+
+def _nice_step(raw: float) -> float:
+    """The largest of 1, 2, 5 times a power of ten that is at most ``raw`` (and >= 1e-6)."""
+    raw = max(raw, 1e-6)
+    p = 10.0 ** np.floor(np.log10(raw))
+    return float(round(max(m for m in (1.0, 2.0, 5.0) if m * p <= raw * (1 + 1e-9)) * p, 12))
 
 
 def _fmt_centers(C: np.ndarray) -> str:
@@ -210,7 +219,12 @@ class Explorer(W.VBox):
         self._centers = centers.copy()
         self._trail = [centers.copy()]
         self._movable = movable
-        self._bounds = [(float(lo), float(hi)) for lo, hi in bounds]
+        # ranges on the grid of a round step, so round positions (-5, 2.92) are slider values
+        self._bounds = []
+        for lo, hi in bounds:
+            step = _nice_step((float(hi) - float(lo)) / 400)
+            self._bounds.append((round(float(np.floor(lo / step) * step), 10),
+                                 round(float(np.ceil(hi / step) * step), 10)))
         self._draw = draw
         self._blitter = _Blitter(blit[0], blit[1], figsize) if blit else None
         self._describe = describe
@@ -221,11 +235,12 @@ class Explorer(W.VBox):
         self.n_steps = 0
         self.sliders: list[W.FloatSlider] = []
         for i, ((k, d), (lo, hi)) in enumerate(zip(movable, self._bounds)):
+            step = _nice_step((hi - lo) / 400)
             s = W.FloatSlider(
                 value=float(centers[k, d]),
                 min=lo,
                 max=hi,
-                step=round((hi - lo) / 400, 4) or 0.001,
+                step=step,
                 description=labels[i] if labels else f"c{k}[{d}]",
                 # redraw while dragging only where a redraw costs a few milliseconds (blitting);
                 # else one redraw per release / key press, no backlog
@@ -413,7 +428,12 @@ class Explorer(W.VBox):
             return
         i = self.sliders.index(change["owner"])
         k, d = self._movable[i]
-        self._centers[k, d] = float(change["new"])
+        new = float(change["new"])
+        if abs(new - self._centers[k, d]) <= 0.5 * self.sliders[i].step:
+            # the browser's slider snapped a value set from Python (a step) to its grid and
+            # sent it back: not a move of the user's; the centres keep their exact value
+            return
+        self._centers[k, d] = new
         self._trail = [self._centers.copy()]  # a manual move starts a new path
         self._note = ""
         self.update()
@@ -600,7 +620,7 @@ def regions_1d_explorer(x: ArrayLike, c1: float, c2: float, *, resolution: int =
         code = int(region_codes_1d(xs, cc[0, 0], cc[1, 0]))
         return f"region {pattern_string(xs.size, code)} (owner of each sorted sample)"
 
-    return Explorer(X, C, [(0, 0), (1, 0)], [(lo, hi), (lo, hi)], None, (5.6, 5.0),
+    return Explorer(X, C, [(0, 0), (1, 0)], [(lo, hi), (lo, hi)], None, REGIONS_FIGSIZE,
                     "Move (c1, c2) across the regions of the loss, or step", ["c1", "c2"],
                     steps=steps, lr=lr, blit=(background, overlay), describe=describe,
                     kind="regions-1d")
