@@ -38,7 +38,7 @@ EX_C_SLICE = np.array([-1.1, 1.9])
 #: Four samples; the split 2|2 has means (1.5, 4.5), whose midpoint is the sample 3 (exercise 3).
 EX_TIED_X = np.array([0.0, 3.0, 4.0, 5.0])
 #: Three starts ``(c1, c2)`` of Lloyd's algorithm on the lesson's samples (exercise 4).
-EX_STARTS = np.array([[-6.0, -1.0], [-6.0, 6.6], [1.0, 7.0]])
+EX_STARTS = np.array([[-6.0, -1.0], [-6.0, 6.6], [1.4, 6.6]])
 
 
 def _numbers(answer: Any, what: str) -> np.ndarray:

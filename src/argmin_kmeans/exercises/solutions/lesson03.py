@@ -80,8 +80,8 @@ def lloyd_ends() -> list[int]:
     * (-6, -1): midpoint -3.5, so c1 gets the 2 smallest; split 2's minimiser (-4.3, 1.0) is
       outside (midpoint -1.65), the next step gives c1 the 4 smallest, a fixed point: **4**;
     * (-6, 6.6): midpoint 0.3, c1 gets the 6 smallest, a fixed point at once: **6**;
-    * (1, 7): midpoint 4, c1 gets 8; split 8's minimiser (-1.3, 4.9) has midpoint 1.8, so the
-      next step gives c1 7 samples: the global minimum, **7**.
+    * (1.4, 6.6): midpoint 4, c1 gets 8; split 8's minimiser (-1.3, 4.9) has midpoint 1.8, so
+      the next step gives c1 7 samples: the global minimum, **7**.
 
     Computed here by running Lloyd by hand (sorted samples, runs), not from the table."""
     x = np.sort(example_data_1d())
