@@ -639,3 +639,55 @@ def move_slider(page: Any, cell: Any, rel_path: str, keys: tuple[str, ...],
             break
     return SliderMove((before[0], now[0]), (before[1], now[1]),
                       now[2] not in ("", before[2]), time.monotonic() - start)
+
+
+# --------------------------------------------------------------------------- step buttons
+
+
+def step_cell(page: Any, kind: str) -> Any:
+    """The code cell whose output holds the explorer with the CSS class ``ak-explorer-<kind>``
+    and its step buttons (``ak-step-gd``, ``ak-step-lloyd``, ``ak-step-newton``, ``ak-reset``)."""
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell")
+    for cls in (f".ak-explorer-{kind}", ".ak-step-gd", ".ak-step-lloyd", ".ak-step-newton",
+                ".ak-reset", ".ak-loss-readout"):
+        cells = cells.filter(has=page.locator(cls))
+    return cells
+
+
+def press(page: Any, cell: Any, button_class: str, rel_path: str,
+          timeout_s: float = 60.0) -> tuple[str, str]:
+    """Click the button with ``button_class`` in ``cell`` and wait until the kernel is idle and
+    the readout has changed and stayed the same for half a second (or ``timeout_s`` passed).
+    Reset (``ak-reset``) may leave the readout as it was: then 1.5 s of a quiet kernel suffice.
+
+    Returns the readout's text before and after the click.
+    """
+    may_stay = button_class == "ak-reset"
+    readout = cell.locator(".ak-loss-readout").first
+    page.wait_for_function(JS_KERNEL_IDLE, arg=rel_path, timeout=timeout_s * MS, polling=100)
+    before = readout.inner_text(timeout=10 * MS)
+    button = cell.locator(f".{button_class}").first
+    button.scroll_into_view_if_needed(timeout=10 * MS)
+    button.click(timeout=10 * MS)
+    deadline = time.monotonic() + timeout_s
+    now, same_since = before, time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        if page.evaluate(JS_KERNEL_STATUS, rel_path) != "idle":
+            continue
+        text = readout.inner_text(timeout=10 * MS)
+        if text != now:
+            now, same_since = text, time.monotonic()
+        elif (now != before or may_stay) and time.monotonic() - same_since >= (
+                1.5 if now == before else 0.5):
+            break
+    return before, now
+
+
+def figure_pixels(cell: Any) -> str:
+    """A hash of the explorer figure's rendered pixels (an ``<img>``'s blob URL changes on every
+    redraw, even to the same picture; the pixels do not)."""
+    import hashlib
+
+    figure = cell.locator(".ak-figure").first
+    return hashlib.sha256(figure.screenshot(timeout=30 * MS, animations="disabled")).hexdigest()

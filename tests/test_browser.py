@@ -1,5 +1,7 @@
-"""Every lesson in a real JupyterLab, in headless Chromium: Run All shows no error, and lesson 03's
-sliders move its loss readout and its figure.
+"""Every lesson in a real JupyterLab, in headless Chromium: Run All shows no error, lesson 03's
+sliders move its loss readout and its figure, and its step buttons move the centres exactly as the
+package's step rules predict (a Newton step lands on the minimiser of its region) and Reset
+restores the start.
 
 One JupyterLab server (127.0.0.1, free port, random token, throw-away Jupyter directories) serves
 a temporary *copy* of ``notebooks/`` for the whole module; each notebook gets its own page and
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import browser_support as bs
@@ -148,6 +151,77 @@ def test_lesson03_slider_moves_loss_readout_and_figure(runs: Runs, shots: Path) 
             '[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
             if "Traceback" in t or "Error" in t]
         assert not errors, f"moving the slider printed an error: {errors[0][:500]}; {what}"
+
+
+def _readout(text: str) -> tuple[float, np.ndarray]:
+    """The loss and the centres in a readout such as ``loss = 45.5000  c = (-5.0000, 5.0000)``."""
+    loss = re.search(r"loss = (-?\d+\.\d+)", text)
+    centres = re.search(r"c = \(([^)]*)\)", text)
+    assert loss and centres, f"the readout shows no loss and centres: {text!r}"
+    return float(loss.group(1)), np.array([float(v) for v in centres.group(1).split(",")])
+
+
+def test_lesson03_step_buttons_move_the_readout_as_the_core_predicts(
+        runs: Runs, shots: Path) -> None:
+    """In lesson 03's (c1, c2) explorer (built on ``datasets.example_data_1d()``): Reset, then
+    Newton lands on the minimiser of the region it starts in, ``landscape.region_quadratic``'s
+    means, with its minimum loss; GD and Lloyd move as ``gd_step``/``lloyd_step`` say; Reset
+    restores the readout and the figure."""
+    import argmin_kmeans as ak
+    from argmin_kmeans import datasets
+    from argmin_kmeans import landscape as ls
+
+    run = runs.get(LESSON03)
+    assert not run.problems, "Run All failed before the buttons could be tried:\n" + run.report()
+    page, name = run.page, run.name
+    cells = bs.step_cell(page, "regions-1d")
+    if cells.count() != 1:
+        shot = bs.screenshot(page, shots, "lesson03-no-step-explorer")
+        pytest.fail(f"{LESSON03}: {cells.count()} cells hold the (c1, c2) explorer with step "
+                    f"buttons, expected 1; screenshot: {shot}")
+    cell = cells.first
+    X = datasets.example_data_1d()[:, None]
+    where = f"screenshot: {shots / 'lesson03-steps.png'}"
+
+    def shot() -> None:
+        cell.screenshot(path=str(shots / "lesson03-steps.png"), timeout=30_000)
+
+    _, start_text = bs.press(page, cell, "ak-reset", name)  # the slider test may have moved it
+    start_png = bs.figure_pixels(cell)
+    loss0, c0 = _readout(start_text)
+    C0 = c0[:, None]
+    assert loss0 == pytest.approx(float(ak.kmeans_loss(X, C0)), abs=6e-5), start_text
+    q = ls.region_quadratic(X, ak.assign(X, C0), 2)
+    assert ls.inside_own_region(X, q.means), "the lesson's start must sit in a fixed point's region"
+
+    _, text = bs.press(page, cell, "ak-step-newton", name)
+    shot()
+    loss, c = _readout(text)
+    assert np.abs(c - q.means[:, 0]).max() < 6e-5, f"Newton went to {c}, not {q.means[:, 0]}; {where}"
+    assert loss == pytest.approx(q.within, abs=6e-5), f"{text!r} vs W_P = {q.within}; {where}"
+
+    bs.press(page, cell, "ak-reset", name)
+    lr = 1.0 / (2 * X.shape[0])  # the explorer's default learning rate
+    C_gd = ak.gd_step(X, C0, lr)
+    _, text = bs.press(page, cell, "ak-step-gd", name)
+    loss, c = _readout(text)
+    assert np.abs(c - C_gd[:, 0]).max() < 6e-5, f"GD went to {c}, not {C_gd[:, 0]}; {where}"
+    assert loss == pytest.approx(float(ak.kmeans_loss(X, C_gd)), abs=6e-5), text
+    C_ll = ak.lloyd_step(X, C_gd)
+    _, text = bs.press(page, cell, "ak-step-lloyd", name)
+    loss, c = _readout(text)
+    assert np.abs(c - C_ll[:, 0]).max() < 6e-5, f"Lloyd went to {c}, not {C_ll[:, 0]}; {where}"
+    moved_png = bs.figure_pixels(cell)
+    assert moved_png != start_png, f"the figure did not change after two steps; {where}"
+
+    _, text = bs.press(page, cell, "ak-reset", name)
+    shot()
+    assert text == start_text, f"Reset shows {text!r}, the start was {start_text!r}; {where}"
+    assert bs.figure_pixels(cell) == start_png, f"Reset did not restore the figure; {where}"
+    errors = [t for t in cell.locator(
+        '[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
+        if "Traceback" in t or "Error" in t]
+    assert not errors, f"pressing the buttons printed an error: {errors[0][:500]}"
 
 
 def test_saves_went_to_the_copy_and_notebooks_are_untouched(

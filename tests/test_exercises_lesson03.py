@@ -3,9 +3,13 @@ and treat None as "not attempted yet"."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
+import argmin_kmeans as ak
+from argmin_kmeans import datasets
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson03 as ex
 from argmin_kmeans.exercises.solutions import lesson03 as sol
@@ -20,22 +24,32 @@ def test_the_worked_numbers() -> None:
     assert inside is False
     np.testing.assert_allclose(sol.one_sided_derivatives(), [2.4, -3.6], atol=1e-12)
     np.testing.assert_allclose(
-        sol.fixed_points(), [[-34 / 15, 2.36], [-1.6, 2.85], [-1.08, 52 / 15]], atol=1e-12
+        sol.local_minima(ex.EX_X), [[-34 / 15, 2.36], [-1.6, 2.85], [-1.08, 52 / 15]], atol=1e-12
     )
-    assert sol.basin_threshold() == 0.7
+    np.testing.assert_allclose(sol.local_minima(ex.EX_TIED_X), [[0.0, 4.0]])
+    assert sol.lloyd_ends() == [4, 6, 7]
 
 
-def test_basin_threshold_matches_lloyd_from_every_start_in_the_window() -> None:
-    """The threshold is exact on a grid of starts of the lesson's window, via ``ak.fit``'s
-    vectorised twin ``lloyd_1d`` (itself tested against ``fit`` in the lesson)."""
-    from argmin_kmeans.landscape_1d import lloyd_1d, lloyd_fixed_points_1d
+def test_the_tied_fixed_point_is_a_fixed_point_but_not_a_minimum() -> None:
+    """What exercise 3's hint says about EX_TIED_X, checked with the package."""
+    X, c = ex.EX_TIED_X[:, None], np.array([[1.5], [4.5]])
+    np.testing.assert_array_equal(ak.lloyd_step(X, c), c)  # ties go to c1: Lloyd stays
+    h = 1e-3
+    assert float(ak.kmeans_loss(X, c - h)) < float(ak.kmeans_loss(X, c))  # downhill to the left
 
-    g = np.linspace(*ex.EX_BASIN_WINDOW, 131)
-    c1, c2 = np.meshgrid(g, g)
-    _, _, end = lloyd_1d(ex.EX_BASIN_X, c1, c2)
-    below = c1 < c2
-    glob = end == lloyd_fixed_points_1d(ex.EX_BASIN_X)[0].code
-    assert np.array_equal(glob[below], ((c1 + c2) / 2 >= sol.basin_threshold())[below])
+
+def test_lloyd_ends_match_fit() -> None:
+    X = datasets.example_data_1d()[:, None]
+    for (c1, c2), end in zip(ex.EX_STARTS, sol.lloyd_ends()):
+        hist = ak.fit(X, np.array([[c1], [c2]]), method="lloyd")
+        assert int((ak.assign(X, hist.final_centers) == 0).sum()) == end
+
+
+def with_tied(x: np.ndarray) -> np.ndarray:
+    """The fixed points with ties too: the closed interval, the old hint's mistake."""
+    out = [(x[:j].mean(), x[j:].mean()) for j in range(1, x.size)
+           if x[j - 1] <= 0.5 * (x[:j].mean() + x[j:].mean()) < x[j]]
+    return np.array(out).reshape(-1, 2)
 
 
 WRONG = [
@@ -49,29 +63,20 @@ WRONG = [
     (ex.check_one_sided_derivatives, (1.0, -3.6), "left = 1.0000"),
     (ex.check_one_sided_derivatives, (2.4, -3.0), "right = -3.0000"),
     (ex.check_one_sided_derivatives, ("a", 1.0), "numbers"),
-    (ex.check_fixed_points, [[-2.26666667, 2.36]], "found 1 fixed point"),
-    (ex.check_fixed_points, [[-2.6, 1.7], [-1.6, 2.85]], "(-2.6000, 1.7000) is not a fixed point"),
-    (ex.check_fixed_points, [[2.85, -1.6]], "c1 < c2"),
-    (ex.check_fixed_points, [1.0, 2.0], "shape (m, 2)"),
-    (ex.check_flip_radii, sol.flip_radii() ** 2, "squared"),
-    (ex.check_flip_radii, np.ones(5), "shape (6,)"),
-    (ex.check_flip_radii, sol.flip_radii() + np.eye(6)[2], "radius 2"),
-    (ex.check_basin_threshold, 0.2, "ends in the split 6|4, not the global minimum"),
-    (ex.check_basin_threshold, -0.4, "m* is higher"),
-    (ex.check_basin_threshold, 1.8, "m* is lower"),
-    (ex.check_basin_threshold, 100.0, "ends in the global minimum"),
-    (ex.check_basin_threshold, "0.7 or so", "one number"),
-    (ex.check_basin_threshold, True, "one number"),
+    (ex.check_local_minima, with_tied, "the sample 3 is tied there"),
+    (ex.check_local_minima, lambda x: sol.local_minima(x)[:1], "there are 3"),
+    (ex.check_local_minima, lambda x: np.array([[-2.6, 1.7]]), "(-2.6000, 1.7000), which is not"),
+    (ex.check_local_minima, lambda x: sol.local_minima(x)[:, ::-1], "c1 < c2"),
+    (ex.check_local_minima, lambda x: [1.0, 2.0], "shape (m, 2)"),
+    (ex.check_local_minima, [[-2.2667, 2.36]], "must be a function"),
+    (ex.check_lloyd_ends, [2, 6, 7], "(-6, -1) does not end with c1 owning 2"),
+    (ex.check_lloyd_ends, [4, 6, 8], "gives c1 the 8 smallest"),
+    (ex.check_lloyd_ends, [4, 6], "three numbers"),
+    (ex.check_lloyd_ends, "4 6 7", "numbers"),
 ]
 
 
 @pytest.mark.parametrize("check, answer, message", WRONG, ids=range(len(WRONG)))
 def test_rejects_wrong_answers_with_a_helpful_message(check, answer, message) -> None:
-    with pytest.raises(ExerciseError, match=__import__("re").escape(message)):
+    with pytest.raises(ExerciseError, match=re.escape(message)):
         check(answer)
-
-
-def test_flip_radii_rejects_distances_to_all_centres() -> None:
-    d_all = np.sqrt(((ex.EX_X2D[:, None, :] - ex.EX_C2D[None]) ** 2).sum(-1)).min(1)
-    with pytest.raises(ExerciseError, match="other"):
-        ex.check_flip_radii(d_all)

@@ -11,8 +11,9 @@ within-cluster sum of squares. The k-means loss is the pointwise minimum of thes
 :math:`P` is the nearest-centre assignment. So :math:`L` is continuous (a minimum of continuous
 functions), smooth inside each region, and its gradient jumps where a sample's nearest centre
 changes. The minimiser of :math:`Q_P` is the cluster means; when it lies inside its own region
-it is a fixed point of Lloyd's algorithm and a local minimum of :math:`L`. For 1-D data and two
-centres the whole picture is :mod:`argmin_kmeans.landscape_1d`.
+it is a fixed point of Lloyd's algorithm, and a local minimum of :math:`L` when moreover no
+sample is tied there (a tied sample puts it on a kink, which is never a minimum). For 1-D data
+and two centres the whole picture is :mod:`argmin_kmeans.landscape_1d`.
 
 What is here
 ------------

@@ -4,8 +4,9 @@ The data the exercises use are module constants, so the notebook, the checks and
 solutions (:mod:`argmin_kmeans.exercises.solutions.lesson03`) all see the same numbers:
 
 * :data:`EX_X`, eight sorted 1-D samples, for exercises 1–3 (two centres);
-* :data:`EX_X2D` and :data:`EX_C2D`, six 2-D samples and three centres, for exercise 4;
-* :data:`EX_BASIN_X` (the lesson's own ten samples) and :data:`EX_BASIN_WINDOW`, for exercise 5.
+* :data:`EX_C_SLICE`, a point of the :math:`(c_1, c_2)` plane where a sample is tied (exercise 2);
+* :data:`EX_TIED_X`, four samples with a Lloyd fixed point on a kink (exercise 3);
+* :data:`EX_STARTS`, three Lloyd starts on the lesson's own ten samples (exercise 4).
 """
 
 from __future__ import annotations
@@ -15,35 +16,29 @@ from typing import Any
 import numpy as np
 
 from ..datasets import example_data_1d
-from ..landscape import boundary_radii, one_sided_derivatives
+from ..landscape import one_sided_derivatives
 from ..landscape_1d import lloyd_1d, lloyd_fixed_points_1d, regions_1d
 from . import ExerciseError, exercise, require
 
 __all__ = [
     "EX_X",
     "EX_C_SLICE",
-    "EX_X2D",
-    "EX_C2D",
-    "EX_BASIN_X",
-    "EX_BASIN_WINDOW",
+    "EX_TIED_X",
+    "EX_STARTS",
     "check_region_minimiser",
     "check_one_sided_derivatives",
-    "check_fixed_points",
-    "check_flip_radii",
-    "check_basin_threshold",
+    "check_local_minima",
+    "check_lloyd_ends",
 ]
 
 #: Eight sorted 1-D samples (exercises 1-3).
 EX_X = np.array([-3.0, -2.2, -1.6, 0.4, 1.0, 2.8, 3.4, 4.2])
 #: A point of the :math:`(c_1, c_2)` plane on the flip line of the sample 0.4 (exercise 2).
 EX_C_SLICE = np.array([-1.1, 1.9])
-#: Six 2-D samples and three centres (exercise 4; centre 0 moves).
-EX_X2D = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0], [-2.0, 1.0], [2.0, -2.0], [-1.0, -3.0]])
-EX_C2D = np.array([[0.0, 1.0], [3.0, 0.0], [-2.0, -2.0]])
-#: The lesson's ten 1-D samples (``datasets.example_data_1d()``, exercise 5).
-EX_BASIN_X = example_data_1d()
-#: The window of the lesson's basin figure: starts with both centres in ``[-6, 7]``.
-EX_BASIN_WINDOW = (-6.0, 7.0)
+#: Four samples; the split 2|2 has means (1.5, 4.5), whose midpoint is the sample 3 (exercise 3).
+EX_TIED_X = np.array([0.0, 3.0, 4.0, 5.0])
+#: Three starts ``(c1, c2)`` of Lloyd's algorithm on the lesson's samples (exercise 4).
+EX_STARTS = np.array([[-6.0, -1.0], [-6.0, 6.6], [1.4, 6.6]])
 
 
 def _numbers(answer: Any, what: str) -> np.ndarray:
@@ -76,7 +71,7 @@ def check_region_minimiser(answer: Any) -> None:
     it lies inside that region."""
     mini, inside = _pair(answer, "answer")
     reg = regions_1d(EX_X)[2]
-    m = np.asarray(mini, dtype=np.float64).ravel()
+    m = _numbers(mini, "the minimiser").ravel()
     require(m.shape == (2,), f"the minimiser is two numbers (c1*, c2*), got shape {m.shape}")
     if np.allclose(m[::-1], reg.minimiser, atol=1e-6) and not np.allclose(m, reg.minimiser):
         raise ExerciseError("c1 and c2 are swapped: c1 is the lower centre, owning the 2 smallest")
@@ -93,8 +88,8 @@ def check_region_minimiser(answer: Any) -> None:
     mid = m.mean()
     require(
         bool(inside) == reg.inside,
-        f"the minimiser's midpoint is {mid:.4f}; the region needs it in [x[1], x[2]) = "
-        f"[{EX_X[1]}, {EX_X[2]}). So inside = {reg.inside}.",
+        f"the minimiser's midpoint is {mid:.4f}; the region needs it between x[1] = {EX_X[1]} "
+        f"and x[2] = {EX_X[2]}. So inside = {reg.inside}.",
     )
 
 
@@ -136,125 +131,100 @@ def check_one_sided_derivatives(answer: Any) -> None:
     )
 
 
+def _local_minima(x: np.ndarray) -> np.ndarray:
+    """The reference: Lloyd fixed points with c1 < c2, both clusters non-empty and no sample
+    tied (``margin > 0``), sorted by c1; shape (m, 2)."""
+    rows = [r.minimiser for r in lloyd_fixed_points_1d(x)
+            if r.margin > 0 and r.minimiser[0] < r.minimiser[1]]
+    out = np.array(rows, dtype=np.float64).reshape(-1, 2)
+    return out[np.argsort(out[:, 0])]
+
+
+def _test_data() -> list[np.ndarray]:
+    """The data sets a code answer is run on: the exercise's, the tied one, random ones."""
+    rng = np.random.default_rng(3)
+    data = [EX_X, EX_TIED_X]
+    for n in (5, 9, 14):
+        data.append(np.sort(np.round(rng.normal(size=n) * 3.0 + rng.integers(0, 2, n) * 6, 2)))
+    return data
+
+
 @exercise(
-    "Exercise 3 (all Lloyd fixed points)",
-    "try every split j = 1..7 (c1 owns the j smallest samples): compute the two means and keep "
-    "the split when their midpoint lies in [x[j-1], x[j]).",
+    "Exercise 3 (every local minimum, in code)",
+    "answer is a function f(x) -> array of shape (m, 2). For sorted 1-D x every cluster of a "
+    "fixed point is a run of sorted samples: try every split j = 1..n-1 (c1 owns x[:j]), take "
+    "the two means, and keep the split when their midpoint lies strictly between x[j-1] and "
+    "x[j]. A midpoint equal to x[j-1] is still a Lloyd fixed point (ties go to c1), but that "
+    "sample is tied: the point sits on a kink, which section 3 showed is never a minimum.",
+    code=True,
 )
-def check_fixed_points(answer: Any) -> None:
-    """``answer``: every Lloyd fixed point of two centres on :data:`EX_X` with ``c1 < c2`` and
-    no empty centre, as an array of shape ``(m, 2)`` (any row order)."""
-    a = _numbers(answer, "the fixed points")
-    require(a.ndim == 2 and a.shape[1] == 2, f"give an array of shape (m, 2), got shape {a.shape}")
-    fps = lloyd_fixed_points_1d(EX_X)
-    want = np.array([r.minimiser for r in fps if r.minimiser[0] < r.minimiser[1]])
-    got = a[np.lexsort(a.T[::-1])]
-    want = want[np.lexsort(want.T[::-1])]
-    require(
-        bool(np.all(got[:, 0] < got[:, 1])),
-        "list each fixed point once, with c1 < c2 (the mirrored copies are the same clustering)",
-    )
-    for row in got:
-        if not np.any(np.all(np.isclose(want, row, atol=1e-6), axis=1)):
+def check_local_minima(answer: Any) -> None:
+    """``answer``: a function ``f(x)`` that returns every local minimum ``(c1, c2)`` with
+    ``c1 < c2`` of the loss of two centres on sorted 1-D samples ``x`` (shape (n,)), as an array
+    of shape ``(m, 2)`` in any row order. Run on :data:`EX_X`, :data:`EX_TIED_X` and random
+    data sets."""
+    require(callable(answer), f"answer must be a function f(x), got {type(answer).__name__}")
+    for x in _test_data():
+        got = _numbers(answer(x.copy()), f"f({x.tolist()})")
+        if got.size == 0:
+            got = got.reshape(0, 2)
+        require(got.ndim == 2 and got.shape[1] == 2,
+                f"f(x) must return an array of shape (m, 2), got shape {got.shape}")
+        require(bool(np.all(got[:, 0] < got[:, 1])),
+                "list each minimum once, with c1 < c2 (the mirrored copy is the same clustering)")
+        want = _local_minima(x)
+        for row in got:
+            if np.any(np.all(np.isclose(want, row, atol=1e-6), axis=1)):
+                continue
             mid = row.mean()
+            tied = x[np.isclose(x, mid, atol=1e-9)]
+            if tied.size:
+                raise ExerciseError(
+                    f"f({x.tolist()}) returns ({row[0]:.4f}, {row[1]:.4f}): a Lloyd fixed point, "
+                    f"but the sample {tied[0]:g} is tied there (it is the midpoint of the means). "
+                    f"It sits on a kink, where the loss drops one way: not a local minimum. Keep "
+                    f"a split only when the midpoint lies strictly between x[j-1] and x[j]."
+                )
             raise ExerciseError(
-                f"({row[0]:.4f}, {row[1]:.4f}) is not a fixed point: assign the samples to it "
-                f"(the boundary is the midpoint {mid:.4f}) and take the means again - they move."
+                f"f({x.tolist()}) returns ({row[0]:.4f}, {row[1]:.4f}), which is not a local "
+                f"minimum: assign the samples to it (the boundary is the midpoint {mid:.4f}) and "
+                f"take the means again - they move."
             )
-    require(
-        got.shape[0] == want.shape[0],
-        f"you found {got.shape[0]} fixed point(s) but there are {want.shape[0]}: check every "
-        f"split j from 1 to {EX_X.size - 1}",
-    )
-
-
-@exercise(
-    "Exercise 4 (the flip circles)",
-    "sample x_i belongs to the moving centre 0 exactly when it is nearer to it than to every "
-    "other centre; the circle's radius is the distance from x_i to its nearest centre among "
-    "centres 1 and 2.",
-)
-def check_flip_radii(answer: Any) -> None:
-    """``answer``: the radii, shape ``(6,)``, of the flip circles around the samples of
-    :data:`EX_X2D` when centre 0 of :data:`EX_C2D` moves and centres 1 and 2 stay."""
-    r = _numbers(answer, "the radii")
-    require(r.shape == (EX_X2D.shape[0],), f"one radius per sample: shape (6,), got {r.shape}")
-    want = boundary_radii(EX_X2D, EX_C2D, 0)
-    if np.allclose(r, want**2, atol=1e-6):
-        raise ExerciseError("these are squared distances; a radius is a distance (take sqrt)")
-    d_all = np.sqrt(((EX_X2D[:, None, :] - EX_C2D[None, :, :]) ** 2).sum(-1)).min(1)
-    if np.allclose(r, d_all, atol=1e-6):
-        raise ExerciseError(
-            "these are distances to the nearest of *all* centres, centre 0 included; the circle "
-            "is where x_i is as far from the moving centre as from its nearest *other* centre"
-        )
-    bad = np.nonzero(~np.isclose(r, want, atol=1e-6))[0]
-    if bad.size:
-        i = int(bad[0])
-        raise ExerciseError(
-            f"radius {i} = {r[i]:.4f} is wrong (sample {EX_X2D[i].tolist()}): use the distance "
-            f"to the nearer of centres 1 and 2"
+        require(
+            got.shape[0] == want.shape[0],
+            f"f({x.tolist()}) finds {got.shape[0]} local minimum/minima, but there are "
+            f"{want.shape[0]}: check every split j from 1 to {x.size - 1}",
         )
 
 
-def _ends(mids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lloyd from the starts ``(m - 0.5, m + 0.5)`` on :data:`EX_BASIN_X`, shape of ``mids``:
-    the number of samples c1 owns after the first step, after the last one, and whether the
-    start ends in the global minimum."""
-    xs = np.sort(EX_BASIN_X)
+def _ends() -> np.ndarray:
+    """How many samples c1 owns where Lloyd from each of :data:`EX_STARTS` stops."""
+    xs = np.sort(example_data_1d())
+    _, _, code = lloyd_1d(xs, EX_STARTS[:, 0], EX_STARTS[:, 1])
     n = xs.size
-    _, _, code = lloyd_1d(xs, mids - 0.5, mids + 0.5)
-    j_end = np.where(code <= n, code, n - (code - n - 1))  # codes > n: c2 is the lower centre
-    best = lloyd_fixed_points_1d(xs)[0].code
-    first = np.searchsorted(xs, mids, side="right")  # ties go to c1
-    return first, j_end, np.isin(code, [best, best + n + 1])  # the minimum or its mirror
-
-
-def _basin_threshold() -> float:
-    """The smallest midpoint of a start ``(m - 0.5, m + 0.5)`` in the window that ends in the
-    global minimum, checked to be a half-line of midpoints and snapped to the sample it is
-    (a basin boundary is a flip line)."""
-    lo, hi = EX_BASIN_WINDOW
-    ms = np.linspace(lo + 0.5, hi - 0.5, 12001)
-    good = _ends(ms)[2]
-    m_star = ms[good].min()
-    if not np.all(good[ms >= m_star]):  # pragma: no cover - a property of the data
-        raise RuntimeError("the global minimum's basin is not a half-line of midpoints")
-    xs = np.sort(EX_BASIN_X)
-    return float(xs[np.abs(xs - m_star).argmin()])
+    return np.where(code <= n, code, n - (code - n - 1))  # codes > n: c2 is the lower centre
 
 
 @exercise(
-    "Exercise 5 (a basin threshold)",
-    "with c1 < c2 the first step gives c1 the samples <= the midpoint (c1 + c2)/2 and lands on "
-    "that split's minimiser (the table of section 4). Follow Lloyd from each split's minimiser: "
-    "a split whose minimiser is inside its region stays there. If c1 owns every sample, c2 owns "
-    "none and stays put (at most 7 in the window): take one more step. m* is one of the samples.",
+    "Exercise 4 (predict where Lloyd stops)",
+    "the first Lloyd step gives c1 (the lower centre) the samples <= the midpoint (c1 + c2)/2, "
+    "and lands on the minimiser of that split, in the table of section 4. If that minimiser is "
+    "inside its region, Lloyd stops there; if not, take its midpoint and repeat.",
 )
-def check_basin_threshold(answer: Any) -> None:
-    """``answer``: the threshold :math:`m^*` such that a Lloyd start ``(c1, c2)`` in the window
-    :data:`EX_BASIN_WINDOW` with ``c1 < c2`` ends in the global minimum exactly when
-    ``(c1 + c2) / 2 >= m*`` (data :data:`EX_BASIN_X`)."""
-    if isinstance(answer, (bool, np.bool_)):
-        raise ExerciseError(f"m* is one number (a midpoint), got {answer!r}")
-    try:
-        m = float(answer)
-    except (TypeError, ValueError):
-        raise ExerciseError(f"m* is one number (a midpoint), got {answer!r}") from None
-    want = _basin_threshold()
-    if abs(m - want) < 1e-6:
-        return
-    lo, hi = EX_BASIN_WINDOW
-    # a midpoint strictly between the answer and the truth, with the start in the window
-    probe = float(np.clip(0.5 * (m + want), lo + 0.5, hi - 0.5))
-    first, ends, globs = _ends(np.array([probe]))
-    j_first, j_end, glob = int(first[0]), int(ends[0]), bool(globs[0])
-    n = EX_BASIN_X.size
-    fate = (
-        "the global minimum" if glob else f"the split {j_end}|{n - j_end}, not the global minimum"
-    )
-    raise ExerciseError(
-        f"m* = {m:.4f} is wrong: the start ({probe - 0.5:.2f}, {probe + 0.5:.2f}) has midpoint "
-        f"{probe:.2f}; its first step gives c1 the {j_first} smallest samples, and it ends in "
-        f"{fate}. So m* is {'lower' if m > want else 'higher'} than your value."
-    )
+def check_lloyd_ends(answer: Any) -> None:
+    """``answer``: for each start of :data:`EX_STARTS` (on the lesson's samples), how many
+    samples c1 owns when Lloyd's algorithm stops; three integers."""
+    a = _numbers(answer, "the three counts").ravel()
+    require(a.shape == (3,), f"give three numbers, one per start, got shape {a.shape}")
+    want = _ends()
+    xs = np.sort(example_data_1d())
+    for (c1, c2), got, end in zip(EX_STARTS, a, want):
+        if got == end:
+            continue
+        m = 0.5 * (c1 + c2)
+        first = int(np.searchsorted(xs, m, side="right"))
+        raise ExerciseError(
+            f"the start ({c1:g}, {c2:g}) does not end with c1 owning {got:g} samples. Its "
+            f"midpoint is {m:g}, so the first step gives c1 the {first} smallest samples; "
+            f"look up that split's minimiser in the table and whether it is inside its region."
+        )

@@ -90,7 +90,8 @@ def plot_loss_regions_1d(
     r"""Filled contours of the loss over :math:`(c_1, c_2)`, the flip lines, region labels.
 
     Each region is labelled by the owners of the sorted samples ("1" = c1, "2" = c2); Lloyd
-    fixed points (minimisers inside their own region) are stars.
+    fixed points (minimisers inside their own region) are stars: filled when no sample is tied
+    there (a local minimum), hollow when one is (on a kink, not a minimum).
     """
     xs = sorted_1d(x)
     lo, hi = lim or (xs.min() - 1.5, xs.max() + 1.5)
@@ -112,16 +113,21 @@ def plot_loss_regions_1d(
             _label_region(ax, codes, C1, C2, r.code, r.pattern, fontsize=6.5, rotation=-45,
                           color="k", family="monospace",
                           bbox={"boxstyle": "round,pad=0.15", "fc": "w", "ec": "none", "alpha": 0.75})
-    if fixed_points:
-        fps = lloyd_fixed_points_1d(xs)
-        best = fps[0].min_loss
-        for r in fps:
+    fps = lloyd_fixed_points_1d(xs) if fixed_points else []
+    minima = [r for r in fps if r.margin > 0]  # a tied fixed point sits on a kink: no minimum
+    if minima:  # none when every split ties (e.g. all samples equal)
+        best = minima[0].min_loss
+        for r in minima:
             glob = np.isclose(r.min_loss, best)
             ax.plot(*r.minimiser, marker="*", ms=17 if glob else 14, mec="k",
                     color="gold" if glob else "tab:red", ls="none", zorder=4)
         ax.plot([], [], "*", color="gold", mec="k", ms=14, label="global minimum")
-        if any(not np.isclose(r.min_loss, best) for r in fps):
+        if any(not np.isclose(r.min_loss, best) for r in minima):
             ax.plot([], [], "*", color="tab:red", mec="k", ms=12, label="other local minimum")
+    tied = [r.minimiser for r in fps if not r.margin > 0]
+    if tied:
+        ax.plot(*np.array(tied).T, "*", ms=14, mfc="none", mec="w", mew=1.2, zorder=4,
+                label="fixed point with a tied sample (a kink, not a minimum)")
     ax.set(xlim=(lo, hi), ylim=(lo, hi), aspect="equal", xlabel="$c_1$", ylabel="$c_2$",
            title="Two centres, 1-D data: the loss is piecewise quadratic")
     ax.legend(loc="upper left", fontsize=7, framealpha=0.95, facecolor="0.75")
@@ -301,12 +307,14 @@ def plot_voronoi(ax, X: ArrayLike, centers: ArrayLike, xlim=None, ylim=None,
 
 def plot_centroid_landscape(ax, X: ArrayLike, centers: ArrayLike, which: int = 0,
                             xlim=None, ylim=None, resolution: int = 200,
-                            grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
+                            grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                            marker: bool = True):
     r"""The loss as centre ``which`` moves (others fixed): filled contours, the flip circles
     (radius = each sample's distance to its nearest other centre), a marker where the centre
     stands and the minimiser of the quadratic of the region it stands in.
 
-    ``grid = (xs, ys, loss)`` reuses a precomputed :func:`loss_over_centroid` (the widget does).
+    ``grid = (xs, ys, loss)`` reuses a precomputed :func:`loss_over_centroid` (the widget does);
+    ``marker=False`` leaves out the moving centre and its target (the widget paints them).
     """
     from matplotlib.patches import Circle
 
@@ -333,9 +341,10 @@ def plot_centroid_landscape(ax, X: ArrayLike, centers: ArrayLike, which: int = 0
     ax.scatter(C[others, 0], C[others, 1], s=110, marker="X", color="0.8", edgecolor="k",
                label="other centres (fixed)")
     snap = snapshot(Xn, C)
-    ax.scatter(*C[which], s=200, marker="X", color=TAB[which % len(TAB)], edgecolor="k",
-               zorder=5, label=f"centre {which}: loss {snap.loss:.4f}")
-    if snap.counts[which] > 0:
+    if marker:
+        ax.scatter(*C[which], s=200, marker="X", color=TAB[which % len(TAB)], edgecolor="k",
+                   zorder=5, label=f"centre {which}: loss {snap.loss:.4f}")
+    if marker and snap.counts[which] > 0:
         ax.scatter(*snap.targets[which], s=160, marker="*", color=TAB[which % len(TAB)],
                    edgecolor="k", zorder=5, label="minimiser of this region's quadratic")
     ax.set(xlim=xlim, ylim=ylim, aspect="equal", xlabel=f"centre {which}, first coordinate",

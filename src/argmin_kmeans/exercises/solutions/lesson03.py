@@ -1,22 +1,22 @@
 """Worked solutions for lesson 03 (teachers: one per check, under the check's name).
 
 Each function returns the answer its check in :mod:`argmin_kmeans.exercises.lesson03` expects,
-computed by hand with NumPy (not with :mod:`argmin_kmeans.landscape`, so the two are
-independent).
+or is that answer for the code exercise (:func:`local_minima`), computed by hand with NumPy (not
+with :mod:`argmin_kmeans.landscape`, so the two are independent).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..lesson03 import EX_BASIN_WINDOW, EX_BASIN_X, EX_C2D, EX_C_SLICE, EX_X, EX_X2D
+from ...datasets import example_data_1d
+from ..lesson03 import EX_C_SLICE, EX_STARTS, EX_X
 
 __all__ = [
     "region_minimiser",
     "one_sided_derivatives",
-    "fixed_points",
-    "flip_radii",
-    "basin_threshold",
+    "local_minima",
+    "lloyd_ends",
 ]
 
 
@@ -44,24 +44,20 @@ def one_sided_derivatives() -> tuple[float, float]:
     return float(left), float(right)  # 2.4, -3.6: the slope drops by 4 * 1.5 = 6
 
 
-def fixed_points() -> np.ndarray:
-    """Exercise 3. In 1-D each cluster of a fixed point is a run of sorted samples, so try every
-    split; keep those whose means' midpoint falls between the last sample of the left run and
-    the first of the right run."""
-    x = EX_X
+def local_minima(x: np.ndarray) -> np.ndarray:
+    """Exercise 3 (code). In 1-D each cluster of a fixed point is a run of sorted samples, so try
+    every split ``j``; the means' midpoint decides where every sample goes. Keep the split when
+    the midpoint lies *strictly* between ``x[j-1]`` and ``x[j]``: then no sample is tied, the
+    minimiser is inside its region with room to spare, and it is a local minimum. A midpoint
+    equal to ``x[j-1]`` is still a Lloyd fixed point (ties go to c1), but on a kink: for
+    ``x = [0, 3, 4, 5]`` the split 2|2 has means (1.5, 4.5) and midpoint 3, and moving both
+    centres left lowers the loss (the sample 3 changes sides)."""
     out = []
     for j in range(1, x.size):
         m1, m2 = x[:j].mean(), x[j:].mean()
-        if x[j - 1] <= 0.5 * (m1 + m2) < x[j]:
+        if x[j - 1] < 0.5 * (m1 + m2) < x[j]:
             out.append((m1, m2))
-    return np.array(out)
-
-
-def flip_radii() -> np.ndarray:
-    """Exercise 4. Sample i is owned by the moving centre p iff ``|x_i - p| < r_i`` with
-    ``r_i`` the distance to the nearest of the fixed centres 1 and 2."""
-    d = np.sqrt(((EX_X2D[:, None, :] - EX_C2D[None, 1:, :]) ** 2).sum(-1))
-    return d.min(axis=1)
+    return np.array(out).reshape(-1, 2)
 
 
 def _lloyd_split(x: np.ndarray, c1: float, c2: float) -> tuple[float, float]:
@@ -77,41 +73,20 @@ def _lloyd_split(x: np.ndarray, c1: float, c2: float) -> tuple[float, float]:
         c2 = x[~owned].mean() if (~owned).any() else c2
 
 
-def basin_threshold() -> float:
-    """Exercise 5. With ``c1 < c2`` the first assignment gives c1 the samples ``<= m``, the
-    midpoint; so every start whose midpoint lies in ``[x[j-1], x[j])`` makes the same first step,
-    to the minimiser of split ``j``. Following each split (the table of section 4):
+def lloyd_ends() -> list[int]:
+    """Exercise 4 (prediction), with the table of section 4 (samples -4.6, -4, -3.3, -2.9,
+    -0.4, 0.2, 0.7, 3.9, 4.5, 5.3):
 
-    * ``j = 0`` (``m < -4.6``: c1 owns nothing and stays, below -4.6 in the window; c2 goes to
-      the mean -0.06): the next midpoint is in ``[-3.03, -2.33)``, split 3 or 4, which end at
-      the 4|6 fixed point;
-    * ``j = 1, 2, 3`` jump to split 4 (their minimisers' midpoints -2.08, -1.65, -1.18 lie in
-      ``[-2.9, -0.4)``); ``j = 4, 5, 6`` are fixed points (losses 32.3333, 31.86, 31.36);
-    * ``j = 7`` is the global minimum; ``j = 8, 9`` jump to it (midpoints 1.8, 2.32);
-    * ``j = 10`` (``m >= 5.3``: c2 owns nothing and stays, at most 7 in the window; c1 goes to
-      -0.06): the next midpoint is at most 3.47, split 7, the global minimum.
+    * (-6, -1): midpoint -3.5, so c1 gets the 2 smallest; split 2's minimiser (-4.3, 1.0) is
+      outside (midpoint -1.65), the next step gives c1 the 4 smallest, a fixed point: **4**;
+    * (-6, 6.6): midpoint 0.3, c1 gets the 6 smallest, a fixed point at once: **6**;
+    * (1.4, 6.6): midpoint 4, c1 gets 8; split 8's minimiser (-1.3, 4.9) has midpoint 1.8, so
+      the next step gives c1 7 samples: the global minimum, **7**.
 
-    So the basin of the global minimum is ``m >= 0.7``, the 7th smallest sample. The warm-up
-    start (-5, 4) has midpoint -0.5, gives c1 the 4 smallest samples and stops there at once:
-    the worst of the four local minima, (-3.7, 2.3667).
-
-    In the window the lower half is the same with c1 and c2 swapped; starts outside the window
-    can also reach the flat empty-cluster fixed points (lesson section 4's caveat)."""
-    x = np.sort(EX_BASIN_X)
-    lo, hi = EX_BASIN_WINDOW
-    losses = {}
-    for j in range(x.size + 1):  # one start per first split, in the window, as extreme as allowed
-        if j == 0:
-            c1, c2 = lo, x[0] - (x[0] - lo) / 2  # midpoint below x[0], c1 as low as allowed
-        elif j == x.size:
-            c1, c2 = x[-1] - 0.1, hi  # midpoint above x[-1], c2 as high as allowed
-        else:
-            m = x[j - 1]  # the smallest midpoint of this first split
-            c1, c2 = m - 0.05, m + 0.05
-        e1, e2 = _lloyd_split(x, c1, c2)
-        owned = x <= 0.5 * (e1 + e2)
-        losses[j] = ((x[owned] - e1) ** 2).sum() + ((x[~owned] - e2) ** 2).sum()
-    best = min(losses.values())
-    reach = [j for j in losses if np.isclose(losses[j], best)]
-    assert reach == list(range(min(reach), x.size + 1))  # a half-line of midpoints
-    return float(x[min(reach) - 1])
+    Computed here by running Lloyd by hand (sorted samples, runs), not from the table."""
+    x = np.sort(example_data_1d())
+    ends = []
+    for c1, c2 in EX_STARTS:
+        e1, e2 = _lloyd_split(x, float(c1), float(c2))
+        ends.append(int((x <= 0.5 * (e1 + e2)).sum()))
+    return ends
