@@ -352,8 +352,9 @@ def test_argmax_slopes_vanish_below_the_margin(values) -> None:
 
 def test_results_do_not_depend_on_the_thread_count() -> None:
     # chunks of a few rows and a problem big enough to thread: several workers
-    X = torch.tensor(blobs(8, n=30000, d=4, k=6), dtype=torch.float32)
+    X = torch.tensor(blobs(8, n=50000, d=8, k=6), dtype=torch.float32)
     C = X[:6].clone()
+    assert _kernel.threaded(*X.shape[:1], 6, 8)
     before = torch.get_num_threads()
     try:
         one = core.estep(X, C, chunk_elements=64, threads=1)

@@ -73,16 +73,22 @@ __all__ = ["CHUNK_ELEMENTS", "PassResult", "chunk_rows", "fused_pass", "referenc
 #: 2**19 float32 numbers are 2 MiB: a block stays in cache while it is used.
 CHUNK_ELEMENTS = 2**19
 
-#: At least this many chunks on problems big enough to thread (``n * max(k, d)`` numbers
-#: above :data:`THREAD_ELEMENTS`), so that two or four threads get balanced work.
+#: On problems big enough to thread, the number of chunks is a multiple of this, so that one,
+#: two or four threads get equal work (13 chunks on 2 threads would leave one idle 1/13 of
+#: the time).
 MIN_CHUNKS = 4
 
-#: Problems with fewer numbers than this per pass run in the calling thread: handing work to
-#: a pool costs more than it saves (measured: about 30-60 us per pass).
-THREAD_ELEMENTS = 2**16
+#: Problems with fewer samples than this, or less work than :data:`THREAD_WORK` multiply-adds
+#: (``n * k * d``), run in the calling thread: handing work to a pool costs more than it
+#: saves (measured: 500 x 200 x 20 took 4x longer on two threads than on one).
+THREAD_ROWS = 2**14
+THREAD_WORK = 2**20
 
-#: Problems with at most this many direct differences (``n * k * d``) take the small path.
+#: Problems with at most this many direct differences (``n * k * d``) take the small path, and
+#: so do problems with at most :data:`SMALL_LOOP_D` features and ``n * k <= SMALL_PLANE``.
 SMALL_ELEMENTS = 2**12
+SMALL_LOOP_D = 4
+SMALL_PLANE = 2**14
 
 #: The small path hands over to the general one (which rescales) when even the largest squared
 #: distance is below this: smaller ones may have lost digits to underflow.
@@ -118,14 +124,22 @@ class PassResult(NamedTuple):
     inertia_checked: bool = False  # the small path already knows the inertia is finite
 
 
+def threaded(n: int, k: int, d: int) -> bool:
+    """Whether a pass over ``(n, d)`` data with ``k`` centres is big enough to thread."""
+    return n >= THREAD_ROWS and n * k * d >= THREAD_WORK
+
+
 def chunk_rows(n: int, k: int, d: int, elements: int = CHUNK_ELEMENTS) -> int:
-    """Rows per chunk so that a ``(rows, max(k, d))`` block has about ``elements`` numbers
-    (and, on problems big enough to thread, at least :data:`MIN_CHUNKS` chunks)."""
+    """Rows per chunk so that a ``(rows, max(k, d))`` block has at most about ``elements``
+    numbers; on problems big enough to thread, the chunks are equal and their number a
+    multiple of :data:`MIN_CHUNKS`. Depends on the shape only, never on the thread count."""
     w = max(k, d, 1)
-    rows = max(1, elements // w)
-    if n * w >= THREAD_ELEMENTS:
-        rows = min(rows, math.ceil(n / MIN_CHUNKS))
-    return max(1, min(rows, n))
+    rows = max(1, min(elements // w, n))
+    if threaded(n, k, d):
+        n_chunks = math.ceil(n / rows)
+        n_chunks = MIN_CHUNKS * math.ceil(n_chunks / MIN_CHUNKS)
+        rows = math.ceil(n / n_chunks)
+    return rows
 
 
 def reference(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
@@ -269,7 +283,13 @@ def _small_pass(
     when anything is non-finite or the squared distances are near the bottom of the dtype's
     range (the general path rescales by a power of two).
     """
-    D = (X[:, None, :] - C[None, :, :]).square_().sum(dim=2)  # (n, k)
+    n, d = X.shape
+    if d <= SMALL_LOOP_D and n * C.shape[0] * d > SMALL_ELEMENTS:  # one (n, k) plane per feature
+        D = (X[:, :1] - C[:, 0]).square_()
+        for j in range(1, d):
+            D.add_((X[:, j : j + 1] - C[:, j]).square_())
+    else:
+        D = (X[:, None, :] - C[None, :, :]).square_().sum(dim=2)  # (n, k)
     best, labels = D.min(dim=1)  # first minimum: ties to the lowest index
     total = best.sum()
     top, bottom = torch.stack([total, D.amax()]).tolist()  # one synchronisation
@@ -307,7 +327,7 @@ def fused_pass(
     """
     n, d = X.shape
     k = C.shape[0]
-    if n * k * d <= SMALL_ELEMENTS:
+    if n * k * d <= SMALL_ELEMENTS or (d <= SMALL_LOOP_D and n * k <= SMALL_PLANE):
         small = _small_pass(X, C, with_sums, with_inertia)
         if small is not None:
             return small
@@ -322,7 +342,7 @@ def fused_pass(
     C_aug = torch.cat([2.0 * Cs, -(Cs * Cs).sum(dim=1, keepdim=True)], dim=1)
     work = _Work(X, Cs, C_aug, shift, scale, labels, step)
     n_chunks = math.ceil(n / step)
-    big = n * max(k, d) >= THREAD_ELEMENTS
+    big = threaded(n, k, d)
     t = (threads or torch.get_num_threads()) if X.device.type == "cpu" and big else 1
     workers = max(1, min(t, n_chunks))
     bounds = [(i * n_chunks // workers) * step for i in range(workers + 1)]
