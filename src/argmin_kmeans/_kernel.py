@@ -40,9 +40,9 @@ Speed (measured on a 2-core CPU, see ``benchmarks/README.md``)
 * **Distances by one plain matmul, per chunk** of about ``chunk_elements`` numbers, so a chunk
   stays in cache while its labels and sums are computed; memory never grows with
   ``n_samples``. The chunk is copied (shifted) into a buffer ``[x - m | 1]`` and the centres
-  are ``[2(c - m) | -||c - m||^2]``: the product has the bias built in (``addmm``'s broadcast
-  copy of the bias into the output cost as much as half the product), and one ``index_add_``
-  of the buffer gives the sums and the counts together.
+  are ``[2(c - m) | -||c - m||^2]``: the product has the bias built in (``addmm`` first copies
+  the broadcast bias into its output), and one ``index_add_`` of the buffer gives the sums and
+  the counts together.
 * **Small problems** (the course's sizes) take a dozen ops on all direct differences at once
   and one synchronisation: the fixed cost of a call is what matters there.
 * **Argmax by max-pooling.** ``torch.argmax`` over a short last axis is a scalar loop. The
@@ -245,8 +245,8 @@ def _run_chunks(
 
     Each chunk is copied (shifted, scaled) into a ``(rows, d + 1)`` buffer whose last column
     is 1, so that one plain matrix product gives the scores with their ``-||c||^2`` bias (no
-    broadcast copy of the bias into the ``(k, rows)`` output, which cost as much as half the
-    product), and one ``index_add_`` gives the sums and the counts together.
+    broadcast copy of the bias into the ``(k, rows)`` output, as ``addmm`` makes), and one
+    ``index_add_`` gives the sums and the counts together.
     """
     if single_thread:
         torch.set_num_threads(1)  # this worker's ops stay on its own core
