@@ -45,7 +45,7 @@ from ._validation import (
 )
 from .core import Stats, cluster_stats
 from .datasets import Dataset, example_data_1d, load_dataset, make_blobs
-from .engine import LABEL_FIXED_POINT, METHODS, History, fit, run, tol_scale
+from .engine import History, fit, run, tol_scale
 from .initialization import random_init
 
 __all__ = [
@@ -107,26 +107,7 @@ def fit_timed(
         iteration is one E-step and one update, as in :func:`fit_torch_optim`.
     """
     method = check_choice(method, "method", STEPS)
-    check_choice(on_nonfinite, "on_nonfinite", ("raise", "stop"))
-    if on_nonfinite == "raise":
-        return fit(X, init, method, lr=lr, max_iter=max_iter, tol=tol)
-    max_iter = check_int(max_iter, "max_iter", low=0)
-    tol = check_real(tol, "tol", low=0.0)
-    Xt, C, np_out = check_pair(X, init)
-    eta = None if method != "gd" or lr is None else check_lr(lr, C.shape[0], C)
-    if method == "gd" and eta is None:
-        raise ValueError("method='gd' needs a step size: pass lr=... (e.g. 1 / (2 * n_samples))")
-    rule = METHODS[method]
-
-    def update(C: torch.Tensor, s: Stats | None, t: int) -> torch.Tensor:
-        assert s is not None  # a full-batch run records every step
-        return rule(Xt, C, s, eta)
-
-    return run(
-        Xt, C, update, method=method, max_iter=max_iter, lr=lr,
-        tol=tol * tol_scale(Xt), fixed_point=method in LABEL_FIXED_POINT,
-        on_nonfinite=on_nonfinite, numpy_out=np_out,
-    )
+    return fit(X, init, method, lr=lr, max_iter=max_iter, tol=tol, on_nonfinite=on_nonfinite)
 
 
 def fit_torch_optim(

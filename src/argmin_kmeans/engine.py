@@ -231,28 +231,25 @@ def run(
             tic = time.perf_counter()
             C_new = update(C, fresh, t)
             seconds += time.perf_counter() - tic
-            if not bool(torch.isfinite(C_new).all()):
+            finite = bool(torch.isfinite(C_new).all())
+            overflow: ValueError | None = None
+            tic = time.perf_counter()
+            if finite and t in marks:
+                try:
+                    s, n_changed = estep_fn(X, C_new, labels)
+                except ValueError as err:  # the init's loss was in range: the update blew it up
+                    overflow = err
+            if not finite or overflow is not None:
                 if on_nonfinite == "stop":
                     diverged, t = True, t - 1
                     break
                 raise FloatingPointError(
                     f"method={method!r} produced non-finite centres or loss at step {t}"
                     f" (lr={lr!r} is far too large: the run diverged)"
-                )
+                ) from overflow
             C, fresh = C_new, None
             if t not in marks:
                 continue
-            tic = time.perf_counter()
-            try:
-                s, n_changed = estep_fn(X, C, labels)
-            except ValueError as err:  # the init's loss was in range: the update blew it up
-                if on_nonfinite == "stop":
-                    diverged, t = True, t - 1
-                    break
-                raise FloatingPointError(
-                    f"method={method!r} produced non-finite centres or loss at step {t}"
-                    f" (lr={lr!r} is far too large: the run diverged)"
-                ) from err
             if every:  # the next update uses these statistics: part of its cost
                 seconds += time.perf_counter() - tic
             fresh = s if every else None
@@ -304,6 +301,7 @@ def fit(
     max_iter: int = 300,
     tol: float = 1e-4,
     sample_weight: ArrayLike | None = None,
+    on_nonfinite: str = "raise",
 ) -> History:
     r"""Minimise the k-means loss from ``init`` with one update rule, recording every iteration.
 
@@ -328,6 +326,10 @@ def fit(
         Non-negative weights: the loss becomes :math:`\sum_i w_i \min_k \lVert x_i - c_k\rVert^2`,
         and :math:`n_k, S_k` become weighted sums (:func:`~argmin_kmeans.core.estep_weighted`);
         every rule is unchanged. Integer weights give the run of the repeated rows.
+    on_nonfinite : {"raise", "stop"}
+        When an update overflows (gradient descent with far too large a step):
+        ``FloatingPointError`` (default), or end the record at the last finite centres with
+        ``diverged=True`` (lesson 04 draws such runs).
 
     Returns
     -------
@@ -345,6 +347,7 @@ def fit(
     gives the labels, the loss and the statistics of the next update.
     """
     method = check_choice(method, "method", tuple(METHODS))
+    check_choice(on_nonfinite, "on_nonfinite", ("raise", "stop"))
     max_iter = check_int(max_iter, "max_iter", low=0)
     tol = check_real(tol, "tol", low=0.0)
     Xt, C, np_out = check_pair(X, init)
@@ -373,4 +376,5 @@ def fit(
     return run(
         Xt, C, update, method=method, max_iter=max_iter, lr=lr, tol=tol * tol_scale(Xt),
         fixed_point=method in LABEL_FIXED_POINT, numpy_out=np_out, estep_fn=estep_fn,
+        on_nonfinite=on_nonfinite,
     )
