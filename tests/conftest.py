@@ -11,7 +11,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 import torch
 from hypothesis import settings
 
@@ -22,3 +25,31 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+
+
+# --------------------------------------------------------------------------- browser fixtures
+# (the real-browser tests: tests/test_browser.py, tests/test_first_minute.py; helpers in
+# tests/browser_support.py)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's Chromium, or a skip (a failure under CI=true)."""
+    import browser_support as bs
+
+    return bs.require_chromium()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A headless Chromium context with a throw-away profile."""
+    from playwright.sync_api import sync_playwright
+
+    import browser_support as bs
+
+    with sync_playwright() as pw:
+        context = bs.launch_chromium(pw, chromium, tmp_path_factory.mktemp("chromium-profile"))
+        try:
+            yield context
+        finally:
+            context.close()

@@ -45,11 +45,6 @@ def _first_number(text: str) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    return bs.require_chromium()
-
-
-@pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("browser-screenshots")
 
@@ -69,18 +64,6 @@ def lab(chromium: str, committed: dict[str, str],
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        context = bs.launch_chromium(pw, chromium, tmp_path_factory.mktemp("chromium-profile"))
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 class Runs:

@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,23 +124,6 @@ def start_make_lab(base: Path, extra: tuple[str, ...] = ()) -> tuple[bs.LabServe
         server.stop()
         raise
     return server, match.group()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    return bs.require_chromium()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        context = bs.launch_chromium(pw, chromium, tmp_path_factory.mktemp("chromium-profile"))
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 def open_printed_url(browser: Any, url: str, shots: Path, stem: str) -> tuple[Any, dict]:
