@@ -100,10 +100,12 @@ def assign(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     Notes
     -----
     Computed without gradient: an index has no derivative (lesson 01). Distances are compared
-    after subtracting the centres' mean from samples and centres, so data far from the origin
-    get the labels of centred data. Equal shifted scores go to the lowest index; exact ties of
-    the direct distances therefore go to the lowest index whenever the shifted values are
-    exact, and near-ties within the rounding of the inputs may go either way.
+    after subtracting a reference point (the centres' mean, rounded to a power-of-two grid)
+    from samples and centres, so data far from the origin get the labels of centred data
+    (:mod:`argmin_kmeans._kernel`). Ties: exact ties of the direct distances go to the lowest
+    index whenever the shifted arithmetic is exact (data on a grid, such as integers or pixel
+    values, at any offset) and always on small problems, which compare direct differences;
+    near-ties within the rounding of the inputs may go either way.
     """
     Xt, Ct, np_out = check_pair(X, centers, finite=False)
     return to_output(estep(Xt, Ct, with_inertia=False, check=True).labels, np_out)
