@@ -9,7 +9,10 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+# The editable install also compiles the optional C pass (setup.py, src/argmin_kmeans/_fastpass*):
+# a second or so with gcc/clang; without a compiler it prints a note and the package runs its
+# pure-torch loop (same labels, slower at small d).
+$(STAMP): requirements.lock pyproject.toml setup.py src/argmin_kmeans/_fastpass.c src/argmin_kmeans/_fastpass_impl.h
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
@@ -54,4 +57,4 @@ figures: venv
 	$(PY) -m argmin_kmeans.plotting.figures figures
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis _build
+	rm -rf $(VENV) .pytest_cache .hypothesis _build build src/argmin_kmeans/_fastpass*.so

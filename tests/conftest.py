@@ -53,3 +53,37 @@ def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             yield context
         finally:
             context.close()
+
+
+# --------------------------------------------------------------------------- the kernel's paths
+
+
+def require_compiled() -> None:
+    """The compiled pass (``_fastpass``, built by ``make venv``), or a skip (a failure under
+    CI=true: the course machines have a C compiler, so a missing build is a bug there)."""
+    from argmin_kmeans import _kernel
+
+    if _kernel._fastpass is None:
+        message = "the compiled pass was not built (no C compiler?): the torch loop is used"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module", params=["default", "compiled", "torch"])
+def kernel_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a test on each path of the kernel: as shipped (small problems take the small
+    path), the general path by the compiled loop, and the general path by the torch loop.
+    Module-scoped (hypothesis tests may use it); restores the settings it changes."""
+    from argmin_kmeans import _kernel
+
+    saved = (_kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE, _kernel.use_compiled)
+    if request.param == "compiled":
+        require_compiled()
+    if request.param != "default":
+        _kernel.SMALL_ELEMENTS = _kernel.SMALL_PLANE = 0  # every problem takes the general path
+        _kernel.use_compiled = request.param == "compiled"
+    try:
+        yield request.param
+    finally:
+        _kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE, _kernel.use_compiled = saved

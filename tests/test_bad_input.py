@@ -28,9 +28,13 @@ def test_non_finite_X(fn, bad) -> None:
 
 
 @pytest.mark.parametrize("fn", ALL)
-def test_non_finite_centers(fn) -> None:
-    with pytest.raises(ValueError, match=r"centers contains 1 non-finite.*centers\[2, 0\] = nan"):
-        fn(X, with_value(C, (2, 0), float("nan")))
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("n", [20, 5000])  # the small path and the general one
+def test_non_finite_centers(fn, bad, n) -> None:
+    # an infinite centre is no answer either: no sample would pick it, and it would stay inf
+    Xn = X if n == len(X) else torch.tensor(np.random.default_rng(1).normal(size=(n, 3)))
+    with pytest.raises(ValueError, match=rf"centers contains 1 non-finite.*centers\[2, 0\] = {bad}"):
+        fn(Xn, with_value(C, (2, 0), bad))
 
 
 @pytest.mark.parametrize("fn", ALL)

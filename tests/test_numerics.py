@@ -20,20 +20,7 @@ from hypothesis import strategies as st
 
 import argmin_kmeans as ak
 from argmin_kmeans import core, stochastic
-from helpers import HSET
-
-EPS = {torch.float32: torch.finfo(torch.float32).eps, torch.float64: torch.finfo(torch.float64).eps}
-
-
-def naive_reference(X: torch.Tensor, C: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """float64 labels, the (n, k) squared distances, and a mask of true near-ties."""
-    Xd, Cd = X.double(), C.double()
-    D = ((Xd[:, None, :] - Cd[None]) ** 2).sum(-1)
-    two = D.topk(2, dim=1, largest=False).values if C.shape[0] > 1 else None
-    m = Cd.mean(0)
-    bound = 16 * EPS[X.dtype] * (((Xd - m) ** 2).sum(1) + ((Cd - m) ** 2).sum(1).max())
-    near = (two[:, 1] - two[:, 0] <= bound) if two is not None else torch.zeros(len(X), dtype=torch.bool)
-    return D.argmin(1), D, near
+from helpers import EPS, HSET, naive_reference
 
 
 def offset_problem(n: int, d: int, k: int, offset: float, dtype: torch.dtype, seed: int = 0):
@@ -46,6 +33,7 @@ def offset_problem(n: int, d: int, k: int, offset: float, dtype: torch.dtype, se
 CASES = [(torch.float32, a) for a in (1e2, 1e3, 1e4)] + [(torch.float64, a) for a in (1e4, 1e7, 1e8)]
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize("dtype, offset", CASES)
 @pytest.mark.parametrize("d, k", [(2, 8), (16, 16), (64, 64)])
 def test_labels_far_from_the_origin_match_direct_differences(dtype, offset, d, k) -> None:
@@ -60,6 +48,7 @@ def test_labels_far_from_the_origin_match_direct_differences(dtype, offset, d, k
     assert abs(float(ak.kmeans_loss(X, C)) - ref) <= tol * ref
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize("dtype, offset", [(torch.float32, 1e4), (torch.float64, 1e8)])
 def test_a_lloyd_step_far_from_the_origin_is_within_a_few_ulps(dtype, offset) -> None:
     X, C = offset_problem(20000, 4, 8, offset, dtype, seed=1)
@@ -75,6 +64,7 @@ def test_a_lloyd_step_far_from_the_origin_is_within_a_few_ulps(dtype, offset) ->
         assert err <= 4 * ulp, f"{step.__name__}: {err / ulp:.1f} ulps of the offset"
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_huge_data_gives_right_labels_and_a_clear_error_for_the_loss() -> None:
     X, C = offset_problem(3000, 2, 8, 0.0, torch.float32, seed=2)
     want = ak.assign(X, C)
@@ -88,6 +78,7 @@ def test_huge_data_gives_right_labels_and_a_clear_error_for_the_loss() -> None:
     assert torch.allclose(step / 1e20, ak.lloyd_step(X, C), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_tiny_data_gives_right_labels_and_a_clear_error_for_the_loss() -> None:
     X, C = offset_problem(3000, 2, 8, 0.0, torch.float32, seed=3)
     want = ak.assign(X, C)
@@ -100,6 +91,7 @@ def test_tiny_data_gives_right_labels_and_a_clear_error_for_the_loss() -> None:
     assert torch.equal(h.labels, ak.fit(X.double(), C.double(), "lloyd").labels)
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_outliers_that_overflow_the_loss_raise_instead_of_inf() -> None:
     X = torch.tensor([[0.0], [1.0], [3e20]], dtype=torch.float32)
     C = torch.tensor([[0.0], [1.0]], dtype=torch.float32)
@@ -108,6 +100,7 @@ def test_outliers_that_overflow_the_loss_raise_instead_of_inf() -> None:
         ak.kmeans_loss(X, C)
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_gd_divergence_is_reported_not_converged() -> None:
     X, C = offset_problem(500, 2, 3, 0.0, torch.float32, seed=4)
     with pytest.raises(FloatingPointError, match="diverged"):
@@ -117,6 +110,7 @@ def test_gd_divergence_is_reported_not_converged() -> None:
 # --------------------------------------------------------------------------- ties
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_the_documented_tie_example() -> None:
     # in float32 the two direct distances are exactly equal (0.19999999 both)
     X = torch.tensor([[0.7], [0.7]], dtype=torch.float32)
@@ -125,6 +119,7 @@ def test_the_documented_tie_example() -> None:
     assert ak.assign(X, C).tolist() == [0, 0]
 
 
+@pytest.mark.usefixtures("kernel_path")
 @HSET
 @given(
     st.integers(1, 4),
@@ -146,6 +141,7 @@ def test_exact_ties_on_a_grid_go_to_the_lowest_index(d, k, seed, offset, dtype) 
 # --------------------------------------------------------------------------- properties
 
 
+@pytest.mark.usefixtures("kernel_path")
 @HSET
 @given(
     st.integers(0, 2**31 - 1),
@@ -168,6 +164,7 @@ def test_translation_invariance(seed, d, k, a) -> None:
             assert torch.allclose(step(Xa, Ca) - a, step(X, C), rtol=0, atol=tol)
 
 
+@pytest.mark.usefixtures("kernel_path")
 @HSET
 @given(st.integers(0, 2**31 - 1), st.integers(-100, 100), st.sampled_from([torch.float32, torch.float64]))
 def test_power_of_two_scale_invariance_of_labels(seed, j, dtype) -> None:
@@ -178,6 +175,7 @@ def test_power_of_two_scale_invariance_of_labels(seed, j, dtype) -> None:
     assert torch.equal(ak.assign(X * s, C * s), ak.assign(X, C))
 
 
+@pytest.mark.usefixtures("kernel_path")
 @HSET
 @given(st.integers(0, 2**31 - 1), st.integers(2, 6), st.sampled_from([0.0, 1e3]))
 def test_a_lloyd_step_at_a_fixed_point_stays_there(seed, k, offset) -> None:
