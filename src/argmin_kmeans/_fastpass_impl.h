@@ -54,6 +54,16 @@ static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d, Py_
     }
     for (Py_ssize_t i0 = start; i0 < stop; i0 += LANES) {
         int m = stop - i0 < LANES ? (int)(stop - i0) : LANES;
+        if (i0 + 2 * LANES <= stop) { /* the next block: LANES row streams outrun the prefetcher */
+            const Py_ssize_t bytes = d * (Py_ssize_t)sizeof(T);
+            const char *next = (const char *)(X + (i0 + LANES) * ldx);
+            if (ldx == d) /* one contiguous run */
+                for (Py_ssize_t b = 0; b < LANES * bytes; b += 64) __builtin_prefetch(next + b);
+            else
+                for (int l = 0; l < LANES; l++)
+                    for (Py_ssize_t b = 0; b < bytes; b += 64)
+                        __builtin_prefetch(next + l * ldx * (Py_ssize_t)sizeof(T) + b);
+        }
         /* shift, scale, transpose: xv[t][l] = (x[i0 + l, t] - m_t) * scale */
         for (Py_ssize_t t = 0; t < d; t++) {
             T st = shift ? shift[t] : (T)0;
@@ -132,7 +142,7 @@ static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d, Py_
             continue;
         }
         if (masked) continue; /* labels only */
-        if (sums != NULL) {
+        if (sums != NULL) { /* per row, in float64 */
             for (int l = 0; l < m; l++) {
                 double *srow = sums + lab[l] * d;
                 const T *x = X + (i0 + l) * ldx;
