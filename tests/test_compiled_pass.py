@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 import torch
@@ -28,9 +29,21 @@ from helpers import EPS, HSET, naive_reference
 DTYPES = [torch.float32, torch.float64]
 
 
-@pytest.fixture(autouse=True)
-def _compiled_built() -> None:
+def _levels() -> list[int]:
+    fp = _kernel._fastpass
+    return list(range(fp.level() + 1)) if fp is not None else [0]
+
+
+@pytest.fixture(autouse=True, params=_levels(), ids=lambda v: ["baseline", "avx2", "avx512"][v])
+def simd(request: pytest.FixtureRequest) -> Iterator[int]:
+    """Every test runs on each build of the pass this CPU can run (baseline, AVX2, AVX-512)."""
     require_compiled()
+    saved = _kernel.simd_level
+    _kernel.simd_level = request.param
+    try:
+        yield request.param
+    finally:
+        _kernel.simd_level = saved
 
 
 def both(X: torch.Tensor, C: torch.Tensor, **kw) -> tuple[_kernel.PassResult, _kernel.PassResult]:
@@ -165,3 +178,21 @@ def test_the_environment_switch_turns_the_compiled_pass_off() -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k", [3, 8, 13, 20])  # register blocks of 4 and 8, and their tails
+def test_exact_ties_go_to_the_lowest_index_in_every_build(dtype, k) -> None:
+    # integer data at a pixel-like offset: shifted values and scores are exact, so every tie
+    # of the direct distances is a tie of the scores and must go to the lowest index
+    g = torch.Generator().manual_seed(k)
+    X = (torch.randint(0, 4, (3000, 3), generator=g) + 255).to(dtype)
+    C = (torch.randint(0, 4, (k, 3), generator=g) + 255).to(dtype)
+    saved = (_kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE)
+    _kernel.SMALL_ELEMENTS = _kernel.SMALL_PLANE = 0
+    try:
+        r = _kernel.fused_pass(X, C, with_sums=False, with_inertia=False)
+    finally:
+        _kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE = saved
+    D = ((X.double()[:, None] - C.double()[None]) ** 2).sum(-1)
+    assert torch.equal(r.labels, D.argmin(1))

@@ -14,5 +14,7 @@ def run(
     counts: int,
     want_inertia: bool,
     is64: bool,
+    level: int = -1,
     /,
 ) -> tuple[float, float]: ...
+def level() -> int: ...

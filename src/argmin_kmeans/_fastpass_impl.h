@@ -1,9 +1,9 @@
 /* One pass for one element type, included by _fastpass.c with
- *   T (float or double), VT (a 64-byte vector of T), VI (the integer vector of the same
- *   shape, elements IT), LV (LANES int64), LANE_INDEX ({0, 1, ...}), LANES (64 / sizeof(T))
- *   and NAME defined.
+ *   T (float or double), VT (a vector of LANES T), VI (the integer vector of the same
+ *   shape, elements IT), LV (LANES int64), LANE_INDEX ({0, 1, ...}), LANES (vector bytes / sizeof(T)),
+ *   TARGET (the instruction set's attribute) and NAME defined.
  * See _fastpass.c for what it computes and why it is laid out this way. */
-static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d, Py_ssize_t ldx,
+TARGET static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d, Py_ssize_t ldx,
                 const T *shift, T scale, const T *C, Py_ssize_t k, int64_t *labels,
                 double *sums, int64_t *counts, int want_inertia, double *inertia_out,
                 double *check_out)
@@ -79,11 +79,32 @@ static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d, Py_
                 for (int l = 0; l < m; l++) tmp[l] = (x[l * ldx] - st) * scale;
             memcpy(&xv[t], tmp, sizeof(VT));
         }
-        /* scores of the block against centres j..j+3 at a time; a lane takes j when its
-         * score is strictly larger (the first maximum wins, NaN never does) */
+        /* scores of the block against 8 centres at a time (8 independent multiply-add
+         * chains hide the FMA latency), then 4 or fewer; a lane takes j when its score is
+         * strictly larger (the first maximum wins, NaN never does) */
         VT best = {0};
         VI idx = {0};
+#define TAKE(S, J)                                                              \
+    do {                                                                        \
+        if ((J) == 0) {                                                         \
+            best = (S);                                                         \
+        } else {                                                                \
+            VI take = (VI)((S) > best);                                         \
+            best = (VT)(((VI)(S) & take) | ((VI)best & ~take));                 \
+            idx = (idx & ~take) | (((VI){0} + (IT)(J)) & take);                 \
+        }                                                                       \
+    } while (0)
         Py_ssize_t j = 0;
+        for (; j + 8 <= k; j += 8) {
+            VT s[8];
+            const T *c = C2 + j * d;
+            for (int b = 0; b < 8; b++) s[b] = nc[j + b] + (VT){0};
+            for (Py_ssize_t t = 0; t < d; t++) {
+                VT x = xv[t];
+                for (int b = 0; b < 8; b++) s[b] += c[b * d + t] * x;
+            }
+            for (int b = 0; b < 8; b++) TAKE(s[b], j + b);
+        }
         for (; j < k; j += 4) {
             int nb = k - j < 4 ? (int)(k - j) : 4;
             VT s0 = nc[j] + (VT){0}, s1 = s0, s2 = s0, s3 = s0;
@@ -101,16 +122,9 @@ static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d, Py_
                 s3 += c3[t] * x;
             }
             VT sb[4] = {s0, s1, s2, s3};
-            for (int b = 0; b < nb; b++) {
-                if (j + b == 0) {
-                    best = s0;
-                    continue;
-                }
-                VI take = (VI)(sb[b] > best);
-                best = (VT)(((VI)sb[b] & take) | ((VI)best & ~take));
-                idx = (idx & ~take) | (((VI){0} + (IT)(j + b)) & take);
-            }
+            for (int b = 0; b < nb; b++) TAKE(sb[b], j + b);
         }
+#undef TAKE
         check += best; /* NaN/inf in X (or an overflow) makes this non-finite */
         int64_t lab[LANES];
         LV lv = __builtin_convertvector(idx, LV);
@@ -183,6 +197,7 @@ static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d, Py_
 #undef IT
 #undef LANES
 #undef NAME
+#undef TARGET
 #undef LV
 #undef LANE_INDEX
 #undef FLUSH

@@ -130,6 +130,11 @@ COMPILED_WIDE_K = 16
 #: both paths by setting :data:`use_compiled`).
 use_compiled = _fastpass is not None and os.environ.get("ARGMIN_KMEANS_PURE_TORCH", "") != "1"
 
+#: Which of the compiled pass's builds runs: -1 the widest vectors this CPU has
+#: (``_fastpass.level()``: 2 AVX-512, 1 AVX2 + FMA, 0 the baseline, SSE2 or NEON); tests run
+#: each level this machine has against the torch loop.
+simd_level = -1
+
 _local = threading.local()  # per thread: a reusable workspace
 
 
@@ -488,7 +493,7 @@ def _compiled_pass(
             X.data_ptr(), bounds[i], bounds[i + 1], d, X.stride(0),
             0 if sh is None else sh.data_ptr(), scale, Cs.data_ptr(), k, labels.data_ptr(),
             0 if s is None else s.data_ptr(), 0 if c is None else c.data_ptr(),
-            with_inertia, is64,
+            with_inertia, is64, simd_level,
         )
 
     if workers == 1:
