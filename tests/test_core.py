@@ -350,6 +350,7 @@ def test_argmax_slopes_vanish_below_the_margin(values) -> None:
 # --------------------------------------------------------------------------- the threaded kernel
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_results_do_not_depend_on_the_thread_count() -> None:
     # chunks of a few rows and a problem big enough to thread: several workers
     X = torch.tensor(blobs(8, n=50000, d=8, k=6), dtype=torch.float32)
@@ -368,6 +369,7 @@ def test_results_do_not_depend_on_the_thread_count() -> None:
     assert torch.allclose(one.inertia, two.inertia, rtol=1e-6)
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_nan_in_a_late_chunk_is_found_by_the_pass() -> None:
     X = torch.tensor(blobs(8, n=500, d=3, k=4))
     C = X[:4].clone()
