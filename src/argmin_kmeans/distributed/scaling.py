@@ -4,8 +4,9 @@ Measurements (on this machine, in this process):
 
 * :func:`peak_memory` — how far the resident memory rises while a function runs (Linux);
 * :func:`seconds_per_call` — the fastest of a few calls;
-* :func:`gemm_rate` — floating-point operations per second of one large matrix product, the
-  machine's practical compute roof for the distance computation.
+* :func:`gemm_rate` — floating-point operations per second of one large matrix product (torch's
+  BLAS): a yardstick for the distance computation, not the hardware's peak (a BLAS may not
+  use every vector unit of the CPU: MKL on the course's AMD machine runs its 256-bit code).
 
 The model (on paper, for ``p`` workers; every input is a measured or stated number):
 
