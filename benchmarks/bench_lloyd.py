@@ -72,6 +72,17 @@ def make_data(n: int, d: int, k: int, dtype: str = "float32"):
     return X, C
 
 
+def e_step() -> str:
+    """Which implementation of the E-step pass ``lloyd_step`` runs here."""
+    from argmin_kmeans import _kernel
+
+    if _kernel.use_compiled and _kernel._fastpass is not None:
+        build = ["baseline", "AVX2", "AVX-512"][_kernel._fastpass.level()]
+        return f"compiled pass, {build} build"
+    reason = "ARGMIN_KMEANS_PURE_TORCH=1" if _kernel._fastpass is not None else "not built"
+    return f"torch loop (compiled pass off: {reason})"
+
+
 def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int,
             dtype: str = "float32") -> dict:
     import torch
@@ -227,7 +238,8 @@ def main() -> None:
     configs = CONFIGS
     if args.configs:
         configs = [(*map(int, c.split(",")[:3]), c.split(",")[3]) for c in args.configs.split(";")]
-    print(f"machine: {machine()}; threads: {args.threads}; min of {args.repeats} repeats\n")
+    print(f"machine: {machine()}; threads: {args.threads}; min of {args.repeats} repeats; "
+          f"E-step: {e_step()}\n")
     if args.only in (None, "sklearn"):
         sklearn_table(configs, args)
     if args.only in (None, "small"):
