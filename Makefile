@@ -39,7 +39,7 @@ site: venv
 # Lint (ruff) and types (mypy) first, failing on any finding; then unit + property tests of the
 # package, nbval (strict) on every notebook, browser tests.
 test: venv
-	$(PY) -m ruff check src tests
+	$(PY) -m ruff check src tests benchmarks setup.py
 	$(PY) -m mypy src
 	$(PY) -m pytest
 

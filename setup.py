@@ -6,6 +6,7 @@ import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.errors import CCompilerError, ExecError, PlatformError
 
 # Tried in order: the first set of flags that compiles wins; [] is the compiler's defaults.
 # No -march=native: on x86-64 Linux the C file compiles itself for AVX-512, AVX2 and SSE2 and
@@ -20,7 +21,7 @@ class OptionalBuildExt(build_ext):
             try:
                 super().build_extension(ext)
                 return
-            except Exception as exc:  # noqa: BLE001 -- any failure: try the next flags
+            except (CCompilerError, ExecError, PlatformError, OSError) as exc:  # try the next flags
                 last = exc
         print(
             f"argmin_kmeans: the optional compiled pass was not built ({last}); "

@@ -119,11 +119,11 @@ def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int,
     if impl == "ours":
         from argmin_kmeans import lloyd_step
 
-        step = lambda: lloyd_step(X, C)  # noqa: E731  (torch's threads: set_num_threads above)
+        step = lambda: lloyd_step(X, C)  # torch's threads: set_num_threads above
     elif impl == "naive":
         from argmin_kmeans.naive import question_step
 
-        step = lambda: question_step(X, C, 1e-5)  # noqa: E731
+        step = lambda: question_step(X, C, 1e-5)
     else:
         raise ValueError(impl)
     base = peak_rss_mib()
@@ -172,8 +172,8 @@ def small_table(threads: int, repeats: int) -> None:
     for n, d, k in SMALL:
         X, C = make_data(n, d, k)
         inner = max(20, 20_000 // n)
-        p = best_us(lambda: plain_lloyd_step(X, C), repeats, inner)
-        o = best_us(lambda: lloyd_step(X, C), repeats, inner)
+        p = best_us(lambda X=X, C=C: plain_lloyd_step(X, C), repeats, inner)
+        o = best_us(lambda X=X, C=C: lloyd_step(X, C), repeats, inner)
         print(f"| {n:,} | {d} | {k} | {p:.0f} | {o:.0f} | **{o / p:.2f}** |", flush=True)
 
 
@@ -191,7 +191,7 @@ def gradient_table(threads: int, repeats: int) -> None:
         X, C = make_data(n, d, k)
         c = C.clone().requires_grad_(True)
 
-        def through(loss_fn):
+        def through(loss_fn, X=X, c=c):
             def f():
                 c.grad = None
                 loss_fn(X, c).backward()
@@ -200,7 +200,7 @@ def gradient_table(threads: int, repeats: int) -> None:
         inner = max(3, 200_000 // n)
         q = best_us(through(question_loss), repeats, inner)
         o = best_us(through(kmeans_loss), repeats, inner)
-        g = best_us(lambda: loss_gradient(X, C), repeats, inner)
+        g = best_us(lambda X=X, C=C: loss_gradient(X, C), repeats, inner)
         print(f"| {n:,} | {d} | {k} | {q:.0f} | {o:.0f} | {g:.0f} | **{o / q:.2f}** |", flush=True)
 
 

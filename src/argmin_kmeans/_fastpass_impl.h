@@ -1,6 +1,7 @@
 /* One pass for one element type, included by _fastpass.c with
  *   T (float or double), VT (a vector of LANES T), VI (the integer vector of the same
- *   shape, elements IT), LV (LANES int64), LANE_INDEX ({0, 1, ...}), LANES (vector bytes / sizeof(T)),
+ *   shape, elements IT), LV (LANES int64), LANE_INDEX ({0, 1, ...}),
+ *   LANES (vector bytes / sizeof(T)),
  *   TARGET (the instruction set's attribute) and NAME defined.
  * See _fastpass.c for what it computes and why it is laid out this way. */
 TARGET static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d, Py_ssize_t ldx,
@@ -8,11 +9,12 @@ TARGET static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t
                 double *sums, int64_t *counts, int want_inertia, double *inertia_out,
                 double *check_out)
 {
-    /* workspace: the block's rows, transposed (d vectors), then 2c' and -||c'||^2 */
     /* few centres (2k <= LANES): sums, counts and inertia go to per-centre, per-lane
      * accumulators by masks, k (d + 2) vector ops a block instead of a scalar loop per row */
     const int masked = 2 * k <= LANES;
-    const Py_ssize_t na = masked ? k * (d + 2) : 0; /* acc[j][0..d-1] sums, [d] inertia, [d+1] counts */
+    /* acc[j * (d + 2) + t]: sums for t < d, the inertia at t = d, the counts at t = d + 1 */
+    const Py_ssize_t na = masked ? k * (d + 2) : 0;
+    /* workspace: the block's rows transposed (d vectors), acc, then 2c' and -||c'||^2 */
     char *raw = (char *)malloc(sizeof(VT) * (size_t)(d + 1 + na) + sizeof(T) * (size_t)(k * d + k));
     if (raw == NULL) return -1;
     VT *xv = (VT *)(raw + (sizeof(VT) - (uintptr_t)raw % sizeof(VT)) % sizeof(VT));
@@ -23,13 +25,13 @@ TARGET static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t
     T *C2 = (T *)(acc + na);
     T *nc = C2 + k * d;
     for (Py_ssize_t j = 0; j < k; j++) {
-        T acc = 0;
+        T sq = 0;
         for (Py_ssize_t t = 0; t < d; t++) {
             T c = C[j * d + t];
             C2[j * d + t] = 2 * c; /* exact: a power of two */
-            acc += c * c;
+            sq += c * c;
         }
-        nc[j] = -acc;
+        nc[j] = -sq;
     }
     VT check = {0};
     for (Py_ssize_t j = 0; j < k; j++) /* a NaN/inf centre never wins a comparison: flag it */
@@ -148,7 +150,7 @@ TARGET static int NAME(const T *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t
                 }
                 a[d + 1] = (VT)((VI)a[d + 1] - mj); /* counts, as integers */
             }
-            /* flush the float accumulators to float64 every 64 blocks (1024 rows in float32) */
+            /* flush the accumulators to float64 every 64 blocks: at most 64 values per lane */
             if (++since_flush == 64 || i0 + LANES >= stop) {
                 FLUSH();
                 since_flush = 0;
