@@ -442,13 +442,27 @@ def fused_pass(
             sums, counts = sums + part_s, counts + part_c
         if inertia is not None and part_i is not None:
             inertia = inertia + part_i
-    finite = bool(torch.isfinite(check))
+    return _finish(X, labels, counts, sums, inertia, shift, scale, bool(torch.isfinite(check)))
+
+
+def _finish(
+    X: torch.Tensor,
+    labels: torch.Tensor,
+    counts: torch.Tensor | None,
+    sums: torch.Tensor | None,
+    inertia: torch.Tensor | None,
+    shift: torch.Tensor | None,
+    scale: float,
+    finite: bool,
+) -> PassResult:
+    """Both loops' results in the caller's units: sums and inertia scaled back by the power
+    of two (a ``ValueError`` when the inertia is then out of range), the shift as a tensor."""
     if scale != 1.0 and finite:
         if sums is not None:
             sums = sums / scale
         if inertia is not None:
             inertia = _unscale_inertia(inertia, scale)
-    m = torch.zeros(d, dtype=X.dtype, device=X.device) if shift is None else shift
+    m = torch.zeros(X.shape[1], dtype=X.dtype, device=X.device) if shift is None else shift
     return PassResult(labels, counts, sums, inertia, m, finite)
 
 
@@ -520,16 +534,7 @@ def _compiled_pass(
         sums = sums64.to(X.dtype)
     if with_inertia:  # float64 partial sums, added in a fixed order
         inertia = torch.tensor(sum(r[0] for r in results), dtype=X.dtype)
-    if scale != 1.0 and finite:
-        if sums is not None:
-            sums = sums / scale
-        if inertia is not None:
-            inertia = _unscale_inertia(inertia, scale)
-    return PassResult(labels, counts, sums, inertia, _shift_or_zero(shift, X), finite)
-
-
-def _shift_or_zero(shift: torch.Tensor | None, X: torch.Tensor) -> torch.Tensor:
-    return torch.zeros(X.shape[1], dtype=X.dtype, device=X.device) if shift is None else shift
+    return _finish(X, labels, counts, sums, inertia, shift, scale, finite)
 
 
 def _unscale_inertia(inertia: torch.Tensor, scale: float) -> torch.Tensor:
