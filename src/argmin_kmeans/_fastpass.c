@@ -1,10 +1,10 @@
 /* The optional compiled pass of argmin_kmeans._kernel: labels, shifted sums, counts and the
  * inertia of rows [start, stop) of X in one loop, for float32 and float64 CPU data.
  *
- * It computes exactly what the pure-torch chunk loop of _kernel.py computes (the same
- * shifted, scaled scores, ties to the lowest index, direct differences for the inertia; read
- * that module's docstring for the numerics), without a torch op per chunk: at small d the
- * torch loop spends its time in per-chunk dispatch and copies, not arithmetic.
+ * It computes what the pure-torch chunk loop of _kernel.py computes (the same shifted, scaled
+ * scores, ties to the lowest index, direct differences for the inertia; read that module's
+ * docstring for the numerics; its sums are float64 here), without a torch op per chunk: at
+ * small d the torch loop spends its time in per-chunk dispatch and copies, not arithmetic.
  *
  * Layout: samples go across SIMD lanes (a 64-byte vector: 16 float32 or 8 float64). A block
  * of LANES rows is shifted, scaled and transposed into xv[d] (one vector per feature; the

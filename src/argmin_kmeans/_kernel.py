@@ -43,7 +43,8 @@ through every accuracy test of ``tests/test_numerics.py``:
 * **The compiled pass** (``_fastpass.c``, built by ``make venv``; CPU float32/float64, see
   :func:`compiled_applies`). At small ``d`` the torch loop below spends its time in a dozen
   ops per chunk (``index_add_`` alone was ~96 us per 25,000 rows at d = 2), not in arithmetic.
-  The C loop puts 16 (float32) or 8 (float64) samples across the lanes of a 64-byte vector:
+  The C loop puts samples across the lanes of a vector (16 float32 or 8 float64 in the AVX-512
+  build, half that with AVX2, a quarter in the baseline build; the CPU picks at run time):
   shift, scale and transpose a block once, then per centre a lane-wise multiply-add of the
   same shifted score, a strict ``>`` (first maximum wins) and a blend of the running best and
   its index; sums, counts and inertia go to per-lane accumulators by masks (few centres) or
@@ -63,8 +64,9 @@ through every accuracy test of ``tests/test_numerics.py``:
   ``(1, m, 1, k)`` image; ``max_pool2d`` over its width is a vectorised running maximum that
   keeps the **first** maximum (ties to the lowest index, as ``torch.argmin`` and scikit-learn).
   The pooled maxima also tell, by one short sum, whether anything was NaN/inf.
-* **Threads over chunks, like scikit-learn** (both implementations), only where they pay (large problems): each worker
-  runs single-threaded torch ops over a contiguous run of chunks into its own partial sums,
+* **Threads over chunks, like scikit-learn**, only where they pay (large problems; for the
+  compiled pass, larger still): each worker runs over a contiguous run of chunks (single-
+  threaded torch ops, or one C call) into its own partial sums,
   added in a fixed order. Chunk boundaries do not depend on the thread count, so labels do
   not either. Small problems run as one chunk in the calling thread: no hand-off.
 """
@@ -126,9 +128,9 @@ SAFE_EXP = 30
 #: The compiled pass runs on CPU float32/float64 data with at most this many features, or
 #: with at least :data:`COMPILED_WIDE_K` centres. Its cost per sample is about ``d`` strided
 #: loads (the transposition into SIMD lanes) plus ``k d / lanes`` multiply-adds; with many
-#: features and few centres the loads dominate and BLAS's product wins (measured, ours /
-#: torch loop: 0.46 at (1M, 16, 32), 0.68 at (100k, 64, 64), 0.90 at (200k, 200, 20), but
-#: 1.23 at (100k, 128, 4)).
+#: features and few centres the loads dominate and BLAS's product wins (measured with the
+#: first version, ours / torch loop: 0.46 at (1M, 16, 32), 0.68 at (100k, 64, 64), 0.90 at
+#: (200k, 200, 20), but 1.23 at (100k, 128, 4)).
 COMPILED_MAX_D = 64
 COMPILED_WIDE_K = 16
 
