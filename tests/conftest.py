@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -70,20 +71,35 @@ def require_compiled() -> None:
         pytest.skip(message)
 
 
+@contextmanager
+def kernel_settings(**values: Any) -> Iterator[None]:
+    """Set ``argmin_kmeans._kernel`` module settings (``SMALL_ELEMENTS``, ``use_compiled``,
+    ``simd_level``, ...) for the duration of a ``with`` block, then restore them."""
+    from argmin_kmeans import _kernel
+
+    saved = {name: getattr(_kernel, name) for name in values}
+    for name, value in values.items():
+        setattr(_kernel, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(_kernel, name, value)
+
+
+#: the settings that send every problem down the general path (no small path)
+GENERAL_PATH = {"SMALL_ELEMENTS": 0, "SMALL_PLANE": 0}
+
+
 @pytest.fixture(scope="module", params=["default", "compiled", "torch"])
 def kernel_path(request: pytest.FixtureRequest) -> Iterator[str]:
     """Run a test on each path of the kernel: as shipped (small problems take the small
     path), the general path by the compiled loop, and the general path by the torch loop.
     Module-scoped (hypothesis tests may use it); restores the settings it changes."""
-    from argmin_kmeans import _kernel
-
-    saved = (_kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE, _kernel.use_compiled)
     if request.param == "compiled":
         require_compiled()
-    if request.param != "default":
-        _kernel.SMALL_ELEMENTS = _kernel.SMALL_PLANE = 0  # every problem takes the general path
-        _kernel.use_compiled = request.param == "compiled"
-    try:
+    if request.param == "default":
         yield request.param
-    finally:
-        _kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE, _kernel.use_compiled = saved
+        return
+    with kernel_settings(**GENERAL_PATH, use_compiled=request.param == "compiled"):
+        yield request.param

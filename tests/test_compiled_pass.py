@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from argmin_kmeans import _kernel
-from conftest import require_compiled
+from conftest import GENERAL_PATH, kernel_settings, require_compiled
 from helpers import EPS, HSET, naive_reference
 
 DTYPES = [torch.float32, torch.float64]
@@ -38,26 +38,17 @@ def _levels() -> list[int]:
 def simd(request: pytest.FixtureRequest) -> Iterator[int]:
     """Every test runs on each build of the pass this CPU can run (baseline, AVX2, AVX-512)."""
     require_compiled()
-    saved = _kernel.simd_level
-    _kernel.simd_level = request.param
-    try:
+    with kernel_settings(simd_level=request.param):
         yield request.param
-    finally:
-        _kernel.simd_level = saved
 
 
 def both(X: torch.Tensor, C: torch.Tensor, **kw) -> tuple[_kernel.PassResult, _kernel.PassResult]:
     """The general path's pass by the compiled loop and by the torch loop."""
-    saved = (_kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE, _kernel.use_compiled)
-    try:
-        _kernel.SMALL_ELEMENTS = _kernel.SMALL_PLANE = 0  # no small path: the loops themselves
-        _kernel.use_compiled = True
+    with kernel_settings(**GENERAL_PATH, use_compiled=True):  # no small path: the loops
         assert _kernel.compiled_applies(X, C.shape[0])
         a = _kernel.fused_pass(X, C, with_sums=True, with_inertia=True, **kw)
-        _kernel.use_compiled = False
+    with kernel_settings(**GENERAL_PATH, use_compiled=False):
         b = _kernel.fused_pass(X, C, with_sums=True, with_inertia=True, **kw)
-    finally:
-        _kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE, _kernel.use_compiled = saved
     return a, b
 
 
@@ -188,11 +179,7 @@ def test_exact_ties_go_to_the_lowest_index_in_every_build(dtype, k) -> None:
     g = torch.Generator().manual_seed(k)
     X = (torch.randint(0, 4, (3000, 3), generator=g) + 255).to(dtype)
     C = (torch.randint(0, 4, (k, 3), generator=g) + 255).to(dtype)
-    saved = (_kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE)
-    _kernel.SMALL_ELEMENTS = _kernel.SMALL_PLANE = 0
-    try:
+    with kernel_settings(**GENERAL_PATH):
         r = _kernel.fused_pass(X, C, with_sums=False, with_inertia=False)
-    finally:
-        _kernel.SMALL_ELEMENTS, _kernel.SMALL_PLANE = saved
     D = ((X.double()[:, None] - C.double()[None]) ** 2).sum(-1)
     assert torch.equal(r.labels, D.argmin(1))
