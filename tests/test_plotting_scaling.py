@@ -1,4 +1,4 @@
-"""The figures of lesson 08 build from plain numbers and carry titles, labels and legends."""
+"""The figures of lesson 09 build from plain numbers and carry titles, labels and legends."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The measurement helpers and the scaling model of lesson 08 (``argmin_kmeans.distributed.scaling``)."""
+"""The measurement helpers and the scaling model of lesson 09 (``argmin_kmeans.distributed.scaling``)."""
 
 from __future__ import annotations
 

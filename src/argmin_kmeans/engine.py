@@ -50,7 +50,7 @@ Update = Callable[[torch.Tensor, "Stats | None", int], torch.Tensor]
 
 #: ``estep(X, C, previous_labels) -> (stats, n_changed)``: the checkpoint's E-step. The default
 #: is :func:`~argmin_kmeans.core.estep` on ``X`` and a count of the labels that changed; a
-#: data-parallel run sums the statistics of every process instead (lesson 08).
+#: data-parallel run sums the statistics of every process instead (lesson 09).
 EStep = Callable[[torch.Tensor, torch.Tensor, "torch.Tensor | None"], "tuple[Stats, int]"]
 
 

@@ -1,4 +1,4 @@
-r"""Measure one machine, then project many: the numbers behind lesson 08.
+r"""Measure one machine, then project many: the numbers behind lesson 09.
 
 Measurements (on this machine, in this process):
 

@@ -8,8 +8,10 @@ module ``solutions.lessonNN`` with the teachers' worked solution of each, under 
   returns ``None`` (so the cell shows nothing else), so the committed, executed lesson runs
   clean and the answer is not in view;
 * a correct answer prints a short confirmation (and returns True);
-* a wrong answer raises :class:`ExerciseError` (an ``AssertionError``) whose message says what
-  is wrong and how to look for the mistake.
+* a wrong answer prints the feedback (what is wrong and how to look for the mistake, wrapped at
+  88 columns) and then raises :class:`ExerciseError` (an ``AssertionError``), so the cell still
+  fails; in IPython that error shows as one line under the printed feedback, not as a
+  traceback (``ExerciseError._render_traceback_``).
 
 The answer is a value, or a function for a *code* exercise (``exercise(..., code=True)``).
 Accordingly ``solutions.lessonNN.<name>`` is that function itself for a code exercise, and
@@ -21,14 +23,31 @@ handles ``None``; ``tests/test_exercises_lessonNN.py`` adds the wrong answers of
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ExerciseError", "exercise", "require"]
+__all__ = ["ExerciseError", "exercise", "require", "wrap_feedback"]
 
 
 class ExerciseError(AssertionError):
-    """A wrong answer; the message is the feedback for the student."""
+    """A wrong answer; the message is the feedback for the student.
+
+    IPython renders an exception with a ``_render_traceback_`` method by calling it instead of
+    printing the traceback: the check has already printed the feedback, so the cell ends with
+    one line that says the answer is not accepted yet.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return ["ExerciseError: not accepted yet (the feedback is printed above)."]
+
+
+def wrap_feedback(text: str, width: int = 88) -> str:
+    """``text`` wrapped at ``width`` columns, paragraph by paragraph (for printed feedback)."""
+    return "\n".join(
+        textwrap.fill(line, width, subsequent_indent="  ") if line.strip() else ""
+        for line in text.splitlines()
+    )
 
 
 def exercise(
@@ -44,9 +63,13 @@ def exercise(
     def wrap(body: Callable[..., None]) -> Callable[..., bool | None]:
         def check(answer: Any = None, *args: Any, **kwargs: Any) -> bool | None:
             if answer is None:
-                print(f"{name}: not attempted yet. Hint: {hint}")
+                print(wrap_feedback(f"{name}: not attempted yet. Hint: {hint}"))
                 return None
-            body(answer, *args, **kwargs)
+            try:
+                body(answer, *args, **kwargs)
+            except ExerciseError as error:
+                print(wrap_feedback(f"{name}: not yet right. {error}"))
+                raise
             print(f"{name}: correct.")
             return True
 

@@ -1,4 +1,4 @@
-"""Figures of lesson 08 (scaling k-means): memory, time, the reduction, the projection, inits.
+"""Figures of lesson 09 (scaling k-means): memory, time, the reduction, the projection, inits.
 
 Every function takes numbers measured (or stated) elsewhere and returns a
 ``matplotlib.figure.Figure``; nothing here measures. :func:`scaling_projection_figure` (fixed,

@@ -1,4 +1,4 @@
-"""Worked solutions for lesson 08 (teachers: one per check, under the check's name)."""
+"""Worked solutions for lesson 09 (teachers: one per check, under the check's name)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 from ...core import cluster_stats
 from ...distributed import scaling as sc
-from ..lesson08 import EX2_D, EX2_K, EX3, EX3_WORKERS
+from ..lesson09 import EX2_D, EX2_K, EX3, EX3_WORKERS
 
 __all__ = ["lloyd_from_shards", "allreduce_bytes", "crossover"]
 

@@ -1,4 +1,4 @@
-"""Lesson 08 exercises: every check accepts the worked solution, rejects wrong answers helpfully,
+"""Lesson 09 exercises: every check accepts the worked solution, rejects wrong answers helpfully,
 and treats ``None`` as "not attempted yet"."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from argmin_kmeans.exercises import ExerciseError
-from argmin_kmeans.exercises import lesson08 as ex
-from argmin_kmeans.exercises.solutions import lesson08 as sol
+from argmin_kmeans.exercises import lesson09 as ex
+from argmin_kmeans.exercises.solutions import lesson09 as sol
 from exercise_contract import exercise_contract  # tests/ is on sys.path under pytest
 
 test_exercise_contract = exercise_contract(ex, sol)

@@ -1,4 +1,4 @@
-"""Checks for lesson 08 (from a laptop to a cluster).
+"""Checks for lesson 09 (from a laptop to a cluster).
 
 1. :func:`check_lloyd_from_shards` — write one data-parallel Lloyd step: per-shard statistics,
    added up, then the means.
