@@ -16,18 +16,18 @@ test_exercise_contract = exercise_contract(ex, sol)
 
 
 def test_threshold_solution_really_is_the_threshold() -> None:
-    t = torch.tensor(QUESTION_T, dtype=torch.float64)
+    z = torch.tensor(QUESTION_T, dtype=torch.float64)
     d = sol.threshold()
-    e0 = torch.zeros_like(t)
+    e0 = torch.zeros_like(z)
     e0[0] = 1.0
-    assert int(torch.argmax(t + (d - 1e-9) * e0)) == 6
-    assert int(torch.argmax(t + (d + 1e-9) * e0)) == 0
+    assert int(torch.argmax(z + (d - 1e-9) * e0)) == 6
+    assert int(torch.argmax(z + (d + 1e-9) * e0)) == 0
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (1.0034, "the value t\\[0\\] must reach"),
+        (1.0034, "the value z\\[0\\] must reach"),
         (0.1181, "gap between the two largest"),
         (-1.0661, "not positive"),
         (1.07, "off by"),

@@ -79,7 +79,7 @@ def _vector_loss(X, C):
         (_all_centres_loss, "nearest"),
         (_numpy_loss, "must return a torch.Tensor"),
         (_vector_loss, "0-d tensor"),
-        (question_loss, "\\(k, n, d\\) difference tensor"),
+        (question_loss, "\\(K, n, d\\) difference tensor"),
         (42, "must be a function"),
     ],
 )

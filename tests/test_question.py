@@ -46,8 +46,8 @@ def test_init_draws_with_replacement() -> None:
 
 def test_a_duplicate_centre_owns_its_seed_point_once_the_original_moves() -> None:
     """Issue 11, item 1: a repeated centre is not dead. With the question's loop and centre 5 a
-    copy of centre 3, the tie goes to 3 at the start, and the copy owns the seed point by step 5
-    (it stays at distance 0 while the original moves off)."""
+    copy of centre 3, the tie goes to 3 at the start, and the copy owns the seed point from step 1
+    on (it stays at distance 0 while the original moves off); issue 18, item 13."""
     X = datasets.uniform_data(1000, 200, seed=0)
     C = q.init_with_replacement(X, 20, seed=0)
     C[5] = C[3]
@@ -55,7 +55,7 @@ def test_a_duplicate_centre_owns_its_seed_point_once_the_original_moves() -> Non
     run = q.question_experiment(X, C, n_steps=5, seed=1, record_every=1)
     x = X[i : i + 1].double()
     owner = [int(torch.min(naive_distances(x, Ck), 0)[1]) for Ck in run.history.centers]
-    assert owner[0] == 3 and owner[5] == 5
+    assert owner == [3, 5, 5, 5, 5, 5]
     assert bool((run.centers[5] == X[i]).all())  # the copy never left its seed point
     assert run.moves[3] >= 1
 

@@ -1,7 +1,9 @@
 r"""Why argmax (and argmin) has zero gradient: the evidence as data.
 
 Nudge one input of ``argmax`` by a small :math:`\delta` and the index does not move, so the
-finite-difference slope :math:`(\arg\max(t + \delta e_j) - \arg\max(t)) / \delta` is exactly 0.
+central finite-difference slope
+:math:`(\arg\max(z + \delta e_j) - \arg\max(z - \delta e_j)) / (2\delta)` is exactly 0 (lesson
+01 calls the vector :math:`z`; the functions here call it ``t``, after the answer's code).
 Only where two entries tie does a nudge change the index — and there it jumps, so there is no
 derivative at all. Almost everywhere the derivative is 0; nowhere is it useful.
 """

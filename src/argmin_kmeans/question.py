@@ -1,21 +1,27 @@
 r"""Lesson 02: the question's experiment, run end to end and reproducibly, with baselines to judge it.
 
-The question: 1000 points uniform in :math:`[0, 1)^{200}`, 20 clusters, initial centres = 20
-samples picked at random **with replacement**, then 4001 steps of mini-batch SGD on the centres
-(a batch of 100 samples drawn with replacement, :math:`\eta = 10^{-5}`, the loss *summed* over
-the batch). Each step is :func:`argmin_kmeans.naive.question_loss` (the ``(k, batch, d)``
-difference tensor, ``torch.min(distances, 0)[1]`` memberships, a per-cluster loop over boolean
-masks that skips empty clusters), ``backward()``, and ``c -= lr * c.grad`` under
-``torch.no_grad()``.
+The question: :math:`n = 1000` points uniform in :math:`[0, 1)^{d}`, :math:`d = 200`,
+:math:`K = 20` clusters, initial centres = 20 samples picked at random **with replacement**,
+then 4001 steps of mini-batch SGD on the centres (step :math:`t` draws a batch :math:`B_t` of
+:math:`b = 100` samples with replacement, :math:`\eta = 10^{-5}`, the loss *summed* over the
+batch). Each step is :func:`argmin_kmeans.naive.question_loss` (the ``(K, b, d)`` difference
+tensor, ``torch.min(distances, 0)[1]`` memberships, a per-cluster loop over boolean masks that
+skips empty clusters), ``backward()``, and ``c -= lr * c.grad`` under ``torch.no_grad()``.
 
 What one step does, in closed form: with the batch memberships held constant, centre *k* owning
-:math:`m_k` samples of the batch with sum :math:`S_k^B` gets the gradient
-:math:`2(m_k c_k - S_k^B)`, so
+:math:`m_k` samples of the batch with sum :math:`s_k` gets the gradient
+:math:`2(m_k c_k - s_k)`, so
 
-.. math:: c_k \leftarrow (1 - 2\eta m_k)\, c_k + 2\eta m_k\, \bar x_k^B ,
+.. math:: c_k \leftarrow (1 - 2\eta m_k)\, c_k + 2\eta m_k\, s_k / m_k ,
 
 a fraction :math:`2\eta m_k` of the way to the mean of the samples it won. With
-:math:`m_k \approx 100/20 = 5` and :math:`\eta = 10^{-5}` that is :math:`10^{-4}` per step.
+:math:`m_k \approx b/K = 5` and :math:`\eta = 10^{-5}` that is :math:`10^{-4}` per step.
+A per-centre step :math:`\eta_k = 1/(2 m_k)` would jump to that batch mean at every step and
+never settle; :math:`\eta_k = 1/(2 N_k)` with the cumulative count :math:`N_k` (all batch
+samples centre *k* has won so far) is mini-batch k-means
+(:func:`argmin_kmeans.stochastic.minibatch_step`, scikit-learn's ``MiniBatchKMeans``). With
+the full data as the batch (:math:`m_k = n_k`, :math:`s_k = S_k`), :math:`\eta_k = 1/(2 n_k)`
+is Lloyd's update.
 
 Everything here is seeded through one ``torch.Generator`` per call, so a run is a pure function
 of its arguments (up to float32 summation order, which depends on the thread count). The data
@@ -182,8 +188,7 @@ def question_experiment(
         :func:`~argmin_kmeans.naive.question_loss`, ``backward()``, ``c -= lr * c.grad`` under
         ``torch.no_grad()``, ``c.grad.zero_()``. ``"core"``: the same update in closed form,
         :func:`argmin_kmeans.core.gd_update` on the E-step of the batch (no autograd, no
-        ``(k, batch, d)`` tensor). Both compute :math:`c_k - 2\eta(m_k c_k - S_k^B)`, to
-        rounding.
+        ``(K, b, d)`` tensor). Both compute :math:`c_k - 2\eta(m_k c_k - s_k)`, to rounding.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Checks for lesson 01, "argmax has zero gradient".
 
-1. :func:`check_threshold` — how far must ``t[0]`` rise before ``argmax(t)`` leaves 6?
+1. :func:`check_threshold` — how far must ``z[0]`` rise before ``argmax(z)`` leaves 6?
 2. :func:`check_tie_gradients` — which gradient do ``max(dim)``, ``amax`` and ``max()`` send
    into a three-way tie? (The lesson shows a two-way tie, ``[2, 5, 5, 1]``; the exercise asks
    about another vector, so its answer is not on the page.)
@@ -54,37 +54,37 @@ _X3 = (0.3, -1.7, 2.4, 0.9)  # no ties, no integers, no zeros: every op is smoot
 
 
 def _threshold() -> float:
-    t = torch.tensor(QUESTION_T, dtype=torch.float64)
-    return float(t[6] - t[0])
+    z = torch.tensor(QUESTION_T, dtype=torch.float64)
+    return float(z[6] - z[0])
 
 
 @exercise(
     "Exercise 1 (the threshold)",
-    "argmax(t) stays where it is until another entry catches up with the largest one. Which "
-    "entry is the largest, and how far is t[0] below it? Answer with a float: answer = ...",
+    "argmax(z) stays where it is until another entry catches up with the largest one. Which "
+    "entry is the largest, and how far is z[0] below it? Answer with a float: answer = ...",
 )
 def check_threshold(answer: Any) -> None:
-    """``answer``: the smallest amount by which ``t[0]`` must rise before the argmax leaves 6."""
+    """``answer``: the smallest amount by which ``z[0]`` must rise before the argmax leaves 6."""
     require(
         isinstance(answer, (int, float)) and not isinstance(answer, bool),
         f"answer must be a number (a float), got {type(answer).__name__}",
     )
     want = _threshold()
     a = float(answer)
-    require(a > 0, f"answer={a} is not positive: t[0] has to go *up* to overtake t[6]")
+    require(a > 0, f"answer={a} is not positive: z[0] has to go *up* to overtake z[6]")
     require(
         abs(a - 1.0034) > 1e-9,
-        "1.0034 is the value t[0] must reach, t[6]; the question asks how far it must rise "
-        "from where it starts (t[0] = -0.0627).",
+        "1.0034 is the value z[0] must reach, z[6]; the question asks how far it must rise "
+        "from where it starts (z[0] = -0.0627).",
     )
     require(
         abs(a - (1.0034 - 0.8853)) > 1e-9,
-        "0.1181 is the gap between the two largest entries (t[6] and t[4]); the question is "
-        "about t[0], which starts at -0.0627.",
+        "0.1181 is the gap between the two largest entries (z[6] and z[4]); the question is "
+        "about z[0], which starts at -0.0627.",
     )
     require(
         abs(a - want) <= 1e-6,
-        f"answer={a} is off by {a - want:+.4g}. Check it: torch.argmax(t + answer * e_0) must "
+        f"answer={a} is off by {a - want:+.4g}. Check it: torch.argmax(z + answer * e_0) must "
         f"still be 6 for anything a little below your answer and 0 a little above it.",
     )
 
@@ -112,15 +112,15 @@ def _as_list(v: Any, name: str) -> list[float]:
         raise ExerciseError(f"{name} must be a list of {len(TIE_T)} numbers, got {v!r}") from e
     require(
         len(vals) == len(TIE_T),
-        f"{name} must have {len(TIE_T)} entries (one per entry of t), got {len(vals)}",
+        f"{name} must have {len(TIE_T)} entries (one per entry of z), got {len(vals)}",
     )
     return vals
 
 
 @exercise(
     "Exercise 2 (gradients into a tie)",
-    "For t = [3, 7, 1, 7, 7] give answer = (g_max_dim, g_amax, g_max_all): the gradients of "
-    "torch.max(t, dim=0).values, torch.amax(t, dim=0) and torch.max(t) with respect to t, each "
+    "For z = [3, 7, 1, 7, 7] give answer = (g_max_dim, g_amax, g_max_all): the gradients of "
+    "torch.max(z, dim=0).values, torch.amax(z, dim=0) and torch.max(z) with respect to z, each "
     "a list of 5 numbers. Predict first, then verify with requires_grad_ and backward().",
 )
 def check_tie_gradients(answer: Any) -> None:
@@ -143,7 +143,7 @@ def check_tie_gradients(answer: Any) -> None:
         if any(abs(a - b) > 1e-6 for a, b in zip(g, w)):
             if sum(v != 0 for v in w) > 1:
                 msg = (f"{n}={g} is wrong: this reduction splits the gradient evenly between "
-                       f"all the tied maxima (how many entries of t equal max(t)? {n_tied}).")
+                       f"all the tied maxima (how many entries of z equal max(z)? {n_tied}).")
             else:
                 msg = (f"{n}={g} is wrong: max(dim) returns one index (values and indices "
                        "together) and sends the whole gradient to that entry; which one? "

@@ -3,7 +3,7 @@
 1. :func:`check_steps_with_point` — a prediction: in how many of the 4001 steps does the batch
    contain one given point (the only steps in which a lone centroid moves)? (Lesson 05's
    exercise 1 asks how far a step moves a centre; this one asks how often it moves at all.)
-2. :func:`check_vectorized_loss` — a differentiable k-means loss without the ``(k, n, d)``
+2. :func:`check_vectorized_loss` — a differentiable k-means loss without the ``(K, n, d)``
    difference tensor.
 3. :func:`check_one_cluster_loss` — the expected loss of the no-clustering baseline on uniform
    data.
@@ -75,7 +75,7 @@ def _problem() -> tuple[torch.Tensor, torch.Tensor]:
 @exercise(
     "Exercise 2 (a vectorized loss)",
     "answer is a function loss(X, centers) -> 0-d tensor, differentiable w.r.t. centers, that "
-    "never builds the (k, n, d) difference tensor. Two stages: first find each point's label "
+    "never builds the (K, n, d) difference tensor. Two stages: first find each point's label "
     "(the index of its nearest centre) without gradient, then gather each point's own centroid "
     "and add up the squared distances to it only.",
     code=True,
@@ -122,7 +122,7 @@ def check_vectorized_loss(answer: Any) -> None:
     saved = saved_tensor_bytes(answer, X, C)
     require(
         saved < big,
-        f"autograd keeps {saved} bytes for backward, at least the (k, n, d) difference tensor "
+        f"autograd keeps {saved} bytes for backward, at least the (K, n, d) difference tensor "
         f"({big} bytes): compute the labels first, then subtract only each sample's own centre",
     )
 

@@ -11,18 +11,18 @@ __all__ = ["threshold", "tie_gradients", "op_categories"]
 
 
 def threshold() -> float:
-    """Exercise 1. ``argmax(t) = 6`` while ``t[0] < t[6]``; it flips when ``t[0]`` reaches ``t[6]``.
+    """Exercise 1. ``argmax(z) = 6`` while ``z[0] < z[6]``; it flips when ``z[0]`` reaches ``z[6]``.
 
-    So ``t[0]`` must rise by ``t[6] - t[0] = 1.0034 - (-0.0627) = 1.0661``. (At exactly that
+    So ``z[0]`` must rise by ``z[6] - z[0] = 1.0034 - (-0.0627) = 1.0661``. (At exactly that
     nudge the two tie and ``torch.argmax`` returns the first, 0.) Any smaller nudge, up or down,
     leaves the index at 6: the finite-difference slope is 0 for every ``delta < 1.0661``.
     """
-    t = torch.tensor(QUESTION_T, dtype=torch.float64)
-    return float(t[6] - t[0])
+    z = torch.tensor(QUESTION_T, dtype=torch.float64)
+    return float(z[6] - z[0])
 
 
 def tie_gradients() -> tuple[list[float], list[float], list[float]]:
-    """Exercise 2, ``t = [3, 7, 1, 7, 7]``. ``max(dim)`` picks one index (the first maximum, 1)
+    """Exercise 2, ``z = [3, 7, 1, 7, 7]``. ``max(dim)`` picks one index (the first maximum, 1)
     and sends it the whole gradient: ``[0, 1, 0, 0, 0]``. ``amax`` and the full reduction
     ``max()`` return a value only and split the gradient evenly between the three tied maxima:
     ``[0, 1/3, 0, 1/3, 1/3]``. All three are valid subgradients of the max at a tie; they just

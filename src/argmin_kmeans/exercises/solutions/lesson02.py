@@ -20,7 +20,7 @@ def steps_with_point(n_steps: int = 4001, batch_size: int = 100, n_samples: int 
 
 def vectorized_loss(X: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
     """Exercise 2. Labels without gradient, then a gather: autograd keeps an ``(n, d)``
-    difference (and the ``(n,)`` labels), never ``(k, n, d)``. The gradient flows to
+    difference (and the ``(n,)`` labels), never ``(K, n, d)``. The gradient flows to
     ``centers[labels[i]]`` only: :math:`2(n_k c_k - S_k)`, zero for a centre that owns nothing.
     """
     with torch.no_grad():
