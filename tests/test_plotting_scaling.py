@@ -9,14 +9,14 @@ from matplotlib.figure import Figure
 from argmin_kmeans.distributed import scaling as sc
 from argmin_kmeans.plotting import scaling as plots
 
-KW = {"t_row": 1e-7, "n_clusters": 8, "n_features": 8, "latency": 1e-4, "bandwidth": 1e9}
+KW = {"t_row": 1e-7, "t_call": 1e-5, "t_allreduce": 1e-4}
 
 
 @pytest.mark.parametrize(
     "build",
     [
         lambda: plots.memory_figure([10, 100], [5e6, 5e7], [1e6, 1e6], [4e6, 4e7]),
-        lambda: plots.time_figure([10, 100], [1e-3, 1e-2], [4, 16], [1e9, 2e9], [1e9, 3e9], 5e9),
+        lambda: plots.compute_figure([10, 100], {1: [1e-3, 1e-2], 2: [1e-3, 6e-3]}, 1e-4, 1e-4),
         lambda: plots.reduction_figure(3),
         lambda: plots.projection_figure(sc.project([1, 2, 4], n_samples=1000, **KW),
                                         sc.project([1, 2, 4], n_samples=100, weak=True, **KW),

@@ -30,9 +30,9 @@ KMEANS_PARALLEL = "kmeans||"
 
 EPILOG = f"""\
 The data is one .npy file of shape (n_samples, n_features), float32 or float64, readable at
-the same path on every machine (a shared file system, or a copy on each). Rank r of W reads
-only its block of rows, [r*n//W, (r+1)*n//W), through a memory map. Per Lloyd iteration the
-ranks exchange one all_reduce of k*(d+1)+2 float64 numbers.
+the same path on every machine (a shared file system, or a copy on each). Rank r of p reads
+only its block of rows, [r*n//p, (r+1)*n//p), through a memory map. Per Lloyd iteration the
+ranks exchange one all_reduce of K*(d+1)+2 float64 numbers (K = --n-clusters, d = features).
 
 Launch with torchrun (it sets RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT for each process):
 

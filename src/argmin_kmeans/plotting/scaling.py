@@ -19,12 +19,12 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from ..distributed.scaling import crossover, project
 
 __all__ = [
+    "compute_figure",
     "inits_figure",
     "memory_figure",
     "projection_figure",
     "reduction_figure",
     "scaling_projection_figure",
-    "time_figure",
 ]
 
 MiB = 2.0**20
@@ -48,9 +48,9 @@ def memory_figure(
     """Peak extra memory (bytes) per iteration against ``n_samples``, log-log: the question's
     code, the chunked core, and the size of the ``(k, n, d)`` difference tensor."""
     fig, ax = plt.subplots(figsize=(5.6, 3.4))
-    ax.loglog(n_samples, np.asarray(question) / MiB, "o-", label="question's code (measured)")
+    ax.loglog(n_samples, np.asarray(question) / MiB, "o-", label="question's step (measured)")
     ax.loglog(n_samples, np.asarray(core) / MiB, "s-", label="chunked core (measured)")
-    ax.loglog(n_samples, np.asarray(difference) / MiB, "k:", label="(k, n, d) tensor alone")
+    ax.loglog(n_samples, np.asarray(difference) / MiB, "k:", label="(K, n, d) tensor alone")
     ax.set(xlabel="n_samples", ylabel="peak extra memory (MiB)",
            title="Memory of one iteration")
     _plain_log_ticks(ax, n_samples)
@@ -59,31 +59,28 @@ def memory_figure(
     return fig
 
 
-def time_figure(
-    n_samples: Sequence[int],
-    seconds_n: Sequence[float],
-    sizes: Sequence[int],
-    rate_k: Sequence[float],
-    rate_d: Sequence[float],
-    gemm: float,
+def compute_figure(
+    rows: Sequence[int],
+    seconds: Mapping[int, Sequence[float]],
+    t_call: float,
+    t_row: float,
+    title: str = "Seconds per Lloyd iteration",
 ) -> Figure:
-    """Left: seconds per Lloyd iteration against ``n_samples`` (log-log, with the linear trend
-    through the last point). Right: achieved FLOP/s :math:`2nkd/t` against ``k`` and against
-    ``d`` (both over ``sizes``), under the measured GEMM rate."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9.0, 3.4))
-    n = np.asarray(n_samples, dtype=float)
-    t = np.asarray(seconds_n, dtype=float)
-    a.loglog(n, t * 1e3, "o-", label="measured")
-    a.loglog(n, t[-1] * 1e3 * n / n[-1], "k:", label="proportional to n")
-    a.set(xlabel="n_samples", ylabel="ms per iteration", title="Time is linear in n")
-    _plain_log_ticks(a, n)
-    a.legend(fontsize=8)
-    b.semilogx(sizes, np.asarray(rate_k) / 1e9, "o-", label="vary k (d fixed)")
-    b.semilogx(sizes, np.asarray(rate_d) / 1e9, "s-", label="vary d (k fixed)")
-    b.axhline(gemm / 1e9, color="k", ls="--", label="GEMM rate (torch.mm)")
-    b.set(xlabel="k or d", ylabel="GFLOP/s  (2 n k d / t)", title="Rate against a matrix product",
-          ylim=(0, None))
-    b.legend(fontsize=8)
+    """Seconds per Lloyd iteration against the rows (log-log): one line per thread count
+    (``seconds[threads]``, a marker and a line style each), and the fitted line
+    ``t_call + rows * t_row``."""
+    fig, ax = plt.subplots(figsize=(5.8, 3.4))
+    n = np.asarray(rows, dtype=float)
+    styles = [("o", "-"), ("s", "--"), ("^", "-."), ("D", ":")]
+    for (marker, ls), (threads, sec) in zip(styles, sorted(seconds.items())):
+        ax.loglog(n, np.asarray(sec) * 1e3, marker=marker, ls=ls,
+                  label=f"{threads} thread{'s' if threads > 1 else ''} (measured)")
+    grid = np.geomspace(n.min(), n.max(), 50)
+    ax.loglog(grid, (t_call + grid * t_row) * 1e3, "k:",
+              label=f"fit: {t_call * 1e6:.0f} us + rows x {t_row * 1e9:.0f} ns")
+    ax.set(xlabel="rows n", ylabel="ms per iteration", title=title)
+    _plain_log_ticks(ax, n)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -110,7 +107,7 @@ def reduction_figure(world_size: int = 4) -> Figure:
         _arrow(ax, (x + 0.1, 0.78), (x + 0.1, 0.65))
         _arrow(ax, (x + 0.1, 0.48), (0.5, 0.33))
     _box(ax, 0.25, 0.18, 0.5, 0.14,
-         "all_reduce (sum): k(d+1)+2 float64 numbers\n$n_k=\\sum_r n_k^{(r)}$,  "
+         "all_reduce (sum): K(d+1)+2 float64 numbers\n$n_k=\\sum_r n_k^{(r)}$,  "
          "$S_k=\\sum_r S_k^{(r)}$,  $L=\\sum_r L^{(r)}$", "#e3f1dc")
     _box(ax, 0.3, 0.0, 0.4, 0.11, "every rank: $c_k \\leftarrow S_k / n_k$ (same centres)",
          "#eeeeee")
@@ -130,17 +127,18 @@ def projection_figure(
     ``label`` says where the inputs come from; the title says it is a projection."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(9.0, 3.5))
     p = strong["workers"]
-    a.loglog(p, strong["compute"] * 1e3, "o-", label="compute  ceil(n/p) t_row")
+    a.loglog(p, strong["compute"] * 1e3, "o-", label="compute  t_call + ceil(n/p) t_row")
     many = p > 1  # one worker communicates nothing
-    a.loglog(p[many], strong["comm"][many] * 1e3, "s-", label="all_reduce (model)")
+    a.loglog(p[many], strong["comm"][many] * 1e3, "s-.",
+             label="all_reduce  ceil(log2 p) t_ar")
     a.loglog(p, strong["total"] * 1e3, "k--", label="total")
     cross = crossover(strong)
     if cross is not None:
-        a.axvline(cross, color="r", lw=0.8, label=f"communication dominates: p = {cross}")
+        a.axvline(cross, color="r", lw=1.0, ls=":", label=f"all_reduce >= compute from p = {cross}")
     a.set(xlabel="workers p", ylabel="ms per iteration", title="PROJECTION: strong scaling")
     a.legend(fontsize=7)
     b.semilogx(weak["workers"], weak["efficiency"], "o-", label="weak scaling efficiency")
-    b.semilogx(strong["workers"], strong["efficiency"], "s-", label="strong scaling efficiency")
+    b.semilogx(strong["workers"], strong["efficiency"], "s--", label="strong scaling efficiency")
     b.set(xlabel="workers p", ylabel="efficiency", ylim=(0, 1.05),
           title="PROJECTION: efficiency")
     b.legend(fontsize=7)
@@ -155,8 +153,8 @@ def inits_figure(final_losses: Mapping[str, Sequence[float]], passes: Mapping[st
     fig, ax = plt.subplots(figsize=(6.0, 3.4))
     for i, (name, losses) in enumerate(final_losses.items()):
         v = np.asarray(losses, dtype=float)
-        ax.plot(np.full(v.size, i) + np.linspace(-0.12, 0.12, v.size), v, "o", alpha=0.7,
-                label=name)
+        ax.plot(np.full(v.size, i) + np.linspace(-0.12, 0.12, v.size), v, "os^Dv"[i % 5],
+                alpha=0.7, label=name)
         ax.hlines(v.mean(), i - 0.25, i + 0.25, color="k")
     ax.set_xticks(range(len(final_losses)),
                   [f"{m}\n({passes[m]} passes)" for m in final_losses])
@@ -167,14 +165,13 @@ def inits_figure(final_losses: Mapping[str, Sequence[float]], passes: Mapping[st
 
 
 def scaling_projection_figure(small: bool = False) -> Figure:
-    """The projection at fixed, stated inputs (not measurements): 10^7 rows, k = d = 64,
-    t_row = 100 ns, a = 50 us, b = 1 GB/s."""
-    kw: dict[str, Any] = {"n_samples": 10**7, "t_row": 100e-9, "n_clusters": 64,
-                          "n_features": 64, "latency": 50e-6, "bandwidth": 1e9}
+    """The projection at fixed, stated inputs (not measurements): 10^7 rows, t_row = 100 ns,
+    t_call = 50 us, one all_reduce of the buffer 100 us."""
+    kw: dict[str, Any] = {"n_samples": 10**7, "t_row": 100e-9, "t_call": 50e-6,
+                          "t_allreduce": 100e-6}
     workers = [2**i for i in range(15)]
     strong = project(workers, **kw)
     weak = project(workers, weak=True, **dict(kw, n_samples=10**5))
     return projection_figure(
         strong, weak, "stated inputs, not measurements: n = 10^7 (weak: 10^5 per worker), "
-        "k = d = 64, t_row = 100 ns, latency 50 us, bandwidth 1 GB/s")
-
+        "t_row = 100 ns, t_call = 50 us, one all_reduce 100 us")
