@@ -206,7 +206,8 @@ def test_continuous_across_a_boundary_but_derivatives_jump(xc, s_rel, pick) -> N
     v = np.array([[1.0], [1.0]])  # crosses c1 + c2 = 2 x_i head on
     left, right = ls.one_sided_derivatives(x[:, None], c, v)
     jump_tol = 1e-7 * x.size * (np.abs(x).max() + s)
-    assert left - right == pytest.approx(4.0 * s, abs=jump_tol)  # the kink: 2|x_i-c1|+2|x_i-c2|
+    # along v = (1, 1) the jump 2|(x_i - c1) v1 - (x_i - c2) v2| is 2 |s + s| = 4 s
+    assert left - right == pytest.approx(4.0 * s, abs=jump_tol)
     assert left >= right  # a minimum of quadratics only kinks downwards
     h = 1e-3 * gap  # less than the distance to the next boundary
     L0 = float(ak.kmeans_loss(x[:, None], c))
@@ -242,6 +243,31 @@ def test_slice_kink_of_the_lesson() -> None:
     c = np.array([[-2.4], [1.6]])  # midpoint -0.4 = x[4]
     left, right = ls.one_sided_derivatives(x[:, None], c, np.ones((2, 1)))
     assert left == pytest.approx(1.2, abs=1e-9) and right == pytest.approx(-6.8, abs=1e-9)
+    # lesson 03: the jump depends on the direction, 4 |v1 + v2| at this kink
+    for v, jump in (((1.0, 1.0), 8.0), ((1.0, 0.0), 4.0), ((1.0, -1.0), 0.0), ((0.0, -2.0), 8.0)):
+        left, right = ls.one_sided_derivatives(x[:, None], c, np.array(v)[:, None])
+        assert left - right == pytest.approx(jump, abs=1e-9)
+
+
+@HSET
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4))
+def test_jump_is_twice_the_rate_of_the_distance_gap(seed, d) -> None:
+    """At a tie of sample x between two centres, along any V the one-sided derivatives differ
+    by 2 |(x - c1) . v1 - (x - c2) . v2| (lesson 03, section 3)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(20, d))
+    x = X[0]
+    c1 = x + rng.normal(size=d)
+    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))  # a rotation about x: same distance
+    c2 = x + Q @ (c1 - x)
+    assume(np.linalg.norm(c1 - c2) > 0.1)
+    C = np.stack([c1, c2])
+    d2 = ((X[1:, None, :] - C[None]) ** 2).sum(-1)
+    assume(np.abs(d2[:, 0] - d2[:, 1]).min() > 1e-3)  # no other sample tied
+    V = rng.normal(size=(2, d))
+    left, right = ls.one_sided_derivatives(X, C, V)
+    want = 2 * abs((x - c1) @ V[0] - (x - c2) @ V[1])
+    assert left - right == pytest.approx(want, rel=1e-7, abs=1e-7)
 
 
 # --------------------------------------------------------------------------- any data

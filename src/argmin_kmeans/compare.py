@@ -371,11 +371,11 @@ def regime_runs(max_iter: int = 12, offset: float = 1.0) -> tuple[np.ndarray, np
 
 def comparison_configs(n_samples: int, n_clusters: int, scale: float,
                        max_iter: int = 300) -> list[dict[str, Any]]:
-    r"""The lesson's standard line-up for a data set of ``n_samples`` points and ``k`` clusters.
+    r"""The lesson's line-up for :math:`n` = ``n_samples`` points, :math:`K` = ``n_clusters``.
 
     GD at :math:`\eta = 1/(2n)` (always safe: every :math:`\rho_k = 1 - n_k/n \in [0, 1)`),
-    at :math:`\eta = k/(4n)` (half the Newton step of an average cluster) and at
-    :math:`\eta = k/(2n)` (Newton's step for an average cluster: too big for any cluster larger
+    at :math:`\eta = K/(4n)` (half the Newton step of an average cluster) and at
+    :math:`\eta = K/(2n)` (Newton's step for an average cluster: too big for any cluster larger
     than twice the average); SGD with momentum 0.9 at :math:`\eta = 1/(4n)`; Adam at a step of
     ``0.05 * scale`` per coordinate; Lloyd; Newton.
     """
@@ -383,9 +383,9 @@ def comparison_configs(n_samples: int, n_clusters: int, scale: float,
     return [
         {"name": "GD lr=1/(2n)", "method": "gd", "lr": 1 / (2 * n), "max_iter": max_iter,
          "tol": 1e-8},
-        {"name": "GD lr=k/(4n)", "method": "gd", "lr": k / (4 * n), "max_iter": max_iter,
+        {"name": "GD lr=K/(4n)", "method": "gd", "lr": k / (4 * n), "max_iter": max_iter,
          "tol": 1e-8},
-        {"name": "GD lr=k/(2n)", "method": "gd", "lr": k / (2 * n), "max_iter": max_iter,
+        {"name": "GD lr=K/(2n)", "method": "gd", "lr": k / (2 * n), "max_iter": max_iter,
          "tol": 1e-8},
         {"name": "SGD+momentum lr=1/(4n)", "method": "sgd-momentum", "lr": 1 / (4 * n),
          "momentum": 0.9, "max_iter": max_iter, "tol": 1e-8},
@@ -397,8 +397,9 @@ def comparison_configs(n_samples: int, n_clusters: int, scale: float,
 
 
 def run_comparison(name: str, seed: int = 0, max_iter: int = 300) -> tuple[Dataset, list[ComparisonRecord]]:
-    """:func:`compare_methods` with :func:`comparison_configs` on :func:`~argmin_kmeans.datasets.load_dataset` ``(name)``
-    from ``random_init(X, k, seed=seed)``."""
+    """:func:`compare_methods` with :func:`comparison_configs` on
+    :func:`~argmin_kmeans.datasets.load_dataset` ``(name)``, from
+    ``random_init(X, n_clusters, seed=seed)``."""
     ds = load_dataset(name)
     init = random_init(ds.X, ds.n_clusters, seed=seed)
     scale = float(np.sqrt(ds.X.var(axis=0).mean()))

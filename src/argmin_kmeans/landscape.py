@@ -164,7 +164,11 @@ def _slice_inputs(X: object, centers: object, direction: object) -> tuple[torch.
 
 
 def slice_loss(X: ArrayLike, centers: ArrayLike, direction: ArrayLike, ts: object) -> np.ndarray:
-    r"""The loss along the line :math:`c(t) = c + t\,v`, shape ``(len(ts),)``, float64."""
+    r"""The loss along the line :math:`c(u) = c + u\,v`, shape ``(len(ts),)``, float64.
+
+    ``ts`` holds the positions :math:`u` along the line (the course keeps :math:`t` for
+    iterations).
+    """
     Xd, Cd, Vd = _slice_inputs(X, centers, direction)
     t = np.asarray(ts, dtype=np.float64).ravel()
     return np.array([float(kmeans_loss(Xd, Cd + float(s) * Vd)) for s in t])
@@ -173,7 +177,7 @@ def slice_loss(X: ArrayLike, centers: ArrayLike, direction: ArrayLike, ts: objec
 def one_sided_derivatives(
     X: ArrayLike, centers: ArrayLike, direction: ArrayLike, *, tie_rtol: float = 1e-9
 ) -> tuple[float, float]:
-    r"""The left and right derivatives of :math:`t \mapsto L(c + t v)` at :math:`t = 0`.
+    r"""The left and right derivatives of :math:`u \mapsto L(c + u v)` at :math:`u = 0`.
 
     Parameters
     ----------
@@ -192,16 +196,25 @@ def one_sided_derivatives(
 
     Notes
     -----
-    Along the line, :math:`d_{ik}(t) = \lVert x_i - c_k - t v_k\rVert^2
-    = d_{ik} - 2t (x_i - c_k)\cdot v_k + t^2 \lVert v_k\rVert^2`. For small :math:`t > 0`
+    Along the line, :math:`d_{ik}(u) = \lVert x_i - c_k - u v_k\rVert^2
+    = d_{ik} - 2u (x_i - c_k)\cdot v_k + u^2 \lVert v_k\rVert^2`. For small :math:`u > 0`
     sample :math:`i` belongs to the centre minimising :math:`(d_{ik}, d'_{ik}, d''_{ik})`
-    lexicographically; for :math:`t < 0` to the one minimising :math:`(d_{ik}, -d'_{ik},
+    lexicographically; for :math:`u < 0` to the one minimising :math:`(d_{ik}, -d'_{ik},
     d''_{ik})`. Each side's derivative is the argmin-constant gradient of its pattern, exactly,
     with no finite step.
+
+    When one sample :math:`x` is tied between centres :math:`a` (its owner for :math:`u < 0`)
+    and :math:`b` (for :math:`u > 0`), the two sides differ only in that sample's term, so
+
+    .. math:: \text{left} - \text{right}
+              = 2\,\lvert (x - c_a)\cdot v_a - (x - c_b)\cdot v_b \rvert \ \ge 0 ,
+
+    the rate at which the gap between its two squared distances changes along :math:`v`. The
+    jump depends on the direction: it is largest across the boundary and zero along it.
     """
     rtol = check_real(tie_rtol, "tie_rtol", low=0.0)
     Xd, Cd, Vd = _slice_inputs(X, centers, direction)
-    diff = Xd[:, None, :] - Cd[None, :, :]  # (n, k, d); small problems only
+    diff = Xd[:, None, :] - Cd[None, :, :]  # (n_samples, n_clusters, n_features); small only
     d0 = (diff * diff).sum(-1)
     d1 = -2.0 * (diff * Vd[None]).sum(-1)
     d2 = (Vd * Vd).sum(-1).expand_as(d0)
@@ -316,9 +329,10 @@ def _others_sq(X: torch.Tensor, C: torch.Tensor, which: int) -> torch.Tensor:
 def boundary_radii(X: ArrayLike, centers: ArrayLike, which: int = 0) -> np.ndarray:
     r"""Radii of the flip circles when centre ``which`` moves and the others stay.
 
-    Sample :math:`x_i` belongs to the moving centre :math:`p` iff :math:`\lVert x_i - p\rVert`
-    is less than :math:`r_i`, its distance to the nearest *other* centre. So the regions of
-    the loss over :math:`p` are cut out by the circles of radius :math:`r_i` around the samples.
+    Sample :math:`x_i` belongs to the moving centre, at position :math:`y`, iff
+    :math:`\lVert x_i - y\rVert` is less than :math:`R_i`, its distance to the nearest *other*
+    centre. So the regions of the loss over :math:`y` are cut out by the circles of radius
+    :math:`R_i` around the samples.
 
     Returns
     -------
@@ -346,7 +360,8 @@ def loss_over_centroid(
     Returns
     -------
     loss : ndarray of float64, shape (len(ys), len(xs))
-        :math:`\sum_i \min(r_i^2, \lVert x_i - p\rVert^2)` at each grid point :math:`p`.
+        :math:`\sum_i \min(R_i^2, \lVert x_i - y\rVert^2)` at each grid point :math:`y`, with
+        :math:`R_i` the radii of :func:`boundary_radii`.
     """
     Xt, Ct, _ = check_pair(X, centers)
     if Xt.shape[1] != 2:

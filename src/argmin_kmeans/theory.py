@@ -13,6 +13,11 @@ so each centre has its own contraction factor :math:`\rho_k = 1 - 2\eta n_k`: it
 different sizes; the best global choice :math:`\eta^* = 1/(n_{\min} + n_{\max})` still leaves the
 rate :math:`(n_{\max} - n_{\min})/(n_{\max} + n_{\min})`.
 
+The step size is that of the *summed* loss :math:`L` (the question's convention). Code that
+minimises the mean loss :math:`\bar L = L/n` (``loss.mean()``) has a gradient :math:`1/n` times
+as large, so its step size :math:`\eta` acts as :math:`\eta/n` here: pass ``lr / n``. Its
+Newton step is then :math:`\eta_k = n/(2 n_k)`.
+
 The predictions are :func:`contraction_factors`, :func:`step_regimes`, :func:`max_stable_lr`,
 :func:`best_global_lr` and :func:`iterations_to_shrink`; the measurements they predict are
 :func:`measured_contraction` (one real step) and :func:`signed_errors` (a whole trajectory),
@@ -61,7 +66,8 @@ def contraction_factors(counts: object, lr: float) -> np.ndarray:
     counts : array_like, shape (n_clusters,)
         Cluster sizes :math:`n_k` (the labels held fixed).
     lr : float
-        Global step size :math:`\eta > 0`.
+        Global step size :math:`\eta > 0` of the summed loss (for the mean loss
+        :math:`L/n`, pass :math:`\eta/n`).
 
     Returns
     -------
@@ -156,8 +162,8 @@ def iterations_to_shrink(factor: float, eps: float) -> float:
 def measured_contraction(X: ArrayLike, centers: ArrayLike, lr: float) -> np.ndarray:
     r"""Measure :math:`\rho_k` from one real gradient step.
 
-    Takes the gradient step ``c'`` (:func:`argmin_kmeans.core.gd_update`) and the cluster means :math:`\bar x_k` of the labels
-    at ``centers``, and returns
+    Takes the gradient step ``c'`` (:func:`argmin_kmeans.core.gd_update`) and the cluster
+    means :math:`\bar x_k` of the labels at ``centers``, and returns
     :math:`\langle c_k' - \bar x_k, c_k - \bar x_k\rangle / \lVert c_k - \bar x_k\rVert^2`.
 
     Returns
@@ -183,8 +189,9 @@ def signed_errors(X: ArrayLike, centers: ArrayLike) -> np.ndarray:
     r"""Signed distance of each centre to the mean of its *initial* cluster, along its first offset.
 
     With :math:`\bar x_k` the cluster means of the labels at ``centers[0]`` and
-    :math:`u_k = (c_k^{(0)} - \bar x_k)/\lVert c_k^{(0)} - \bar x_k\rVert`, returns
-    :math:`e_k(t) = \langle c_k^{(t)} - \bar x_k, u_k\rangle / \lVert c_k^{(0)} - \bar x_k\rVert`.
+    :math:`\hat o_k = (c_k^{(0)} - \bar x_k)/\lVert c_k^{(0)} - \bar x_k\rVert` (the unit
+    offset), returns :math:`e_k(t) = \langle c_k^{(t)} - \bar x_k, \hat o_k\rangle /
+    \lVert c_k^{(0)} - \bar x_k\rVert` at every iteration :math:`t`.
     While no label changes, gradient descent gives exactly :math:`e_k(t) = \rho_k^t`.
 
     Parameters

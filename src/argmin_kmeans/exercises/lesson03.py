@@ -95,14 +95,14 @@ def check_region_minimiser(answer: Any) -> None:
 
 @exercise(
     "Exercise 2 (one-sided derivatives)",
-    "at c = EX_C_SLICE the sample 0.4 is tied. Decide who owns it for t slightly below 0 "
+    "at c = EX_C_SLICE the sample 0.4 is tied. Decide who owns it for u slightly below 0 "
     "(the midpoint of the centres is then below 0.4) and slightly above 0. On each side the "
     "derivative along v = (1, 1) is the sum over samples of -2 (x_i - c_owner); only the tied "
     "sample changes owner.",
 )
 def check_one_sided_derivatives(answer: Any) -> None:
-    """``answer = (left, right)``: the one-sided derivatives of :math:`t \\mapsto L(c + t v)`
-    at ``t = 0``, for ``X = EX_X``, ``c = EX_C_SLICE`` and ``v = (1, 1)``."""
+    """``answer = (left, right)``: the one-sided derivatives of :math:`u \\mapsto L(c + u v)`
+    at ``u = 0``, for ``X = EX_X``, ``c = EX_C_SLICE`` and ``v = (1, 1)``."""
     left, right = _pair(answer, "answer")
     want_l, want_r = one_sided_derivatives(EX_X[:, None], EX_C_SLICE[:, None], np.ones((2, 1)))
     try:
@@ -111,22 +111,22 @@ def check_one_sided_derivatives(answer: Any) -> None:
         raise ExerciseError(f"left and right are numbers, got {left!r} and {right!r}") from None
     if np.isclose(lv, want_r, atol=1e-6) and np.isclose(rv, want_l, atol=1e-6):
         raise ExerciseError(
-            "left and right are swapped: going left (t < 0) c1 + c2 decreases, the midpoint "
+            "left and right are swapped: going left (u < 0) c1 + c2 decreases, the midpoint "
             "moves below 0.4, so 0.4 is then nearer c2"
         )
     require(
         abs(lv - rv) > 1e-6,
-        "the two derivatives are equal, but the tied sample changes owner at t = 0: the "
-        "slope must jump (by 2|0.4 - c1| + 2|0.4 - c2|)",
+        "the two derivatives are equal, but the tied sample changes owner at u = 0: the "
+        "slope must jump, by 2|(0.4 - c1) v1 - (0.4 - c2) v2| with v = (1, 1)",
     )
     require(
         bool(np.isclose(lv, want_l, atol=1e-6)),
-        f"left = {lv:.4f} is wrong. Left of t = 0 the midpoint of the centres is below 0.4, so "
+        f"left = {lv:.4f} is wrong. Left of u = 0 the midpoint of the centres is below 0.4, so "
         f"the sample 0.4 belongs to c2 there; add -2 (x_i - c_owner) over all samples.",
     )
     require(
         bool(np.isclose(rv, want_r, atol=1e-6)),
-        f"right = {rv:.4f} is wrong. Right of t = 0 the sample 0.4 belongs to c1; add "
+        f"right = {rv:.4f} is wrong. Right of u = 0 the sample 0.4 belongs to c1; add "
         f"-2 (x_i - c_owner) over all samples.",
     )
 

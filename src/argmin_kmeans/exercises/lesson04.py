@@ -45,13 +45,13 @@ __all__ = [
 
 #: Cluster sizes for exercise 1: five clusters of 600 points, in no particular order.
 EX_COUNTS = np.array([150, 30, 210, 90, 120])
-#: Exercise 2: the temperature (tau = 2 sigma^2) of one very hot soft-EM step on iris.
+#: Exercise 2: the temperature tau (twice the variance) of one very hot soft-EM step on iris.
 HOT_TAU = 1e6
 #: The question's step size and batch size (section 3 of the lesson, exercise 3).
 QUESTION_LR = 1e-5
 QUESTION_BATCH = 100
-#: Exercise 3: a centre that owns 10 points of a batch, to be brought 1000x closer to the
-#: batch mean in 100 steps.
+#: Exercise 3: a centre that owns m_k = 10 points of a batch (the name keeps its old spelling),
+#: to be brought 1000x closer to the batch mean in 100 steps.
 EX_NK = 10
 EX_STEPS = 100
 EX_EPS = 1e-3
@@ -63,9 +63,9 @@ def _rho_mean(counts: np.ndarray, lr: float) -> np.ndarray:
     return contraction_factors(counts, lr / counts.sum())
 
 
-def _smallest_lr(n_k: int, steps: int, eps: float) -> float:
-    """The smallest lr with ``(1 - 2 lr n_k) ** steps <= eps``."""
-    return (1.0 - eps ** (1.0 / steps)) / (2.0 * n_k)
+def _smallest_lr(m_k: int, steps: int, eps: float) -> float:
+    """The smallest lr with ``(1 - 2 lr m_k) ** steps <= eps``."""
+    return (1.0 - eps ** (1.0 / steps)) / (2.0 * m_k)
 
 
 @exercise(
@@ -145,14 +145,15 @@ def check_hot_em_step(answer: Any) -> None:
 
 @exercise(
     "Exercise 3 (a step size that arrives in 100 steps)",
-    "after t steps the distance is rho**t times the initial one, with rho = 1 - 2 lr n_k. For "
+    "after t steps the distance is rho**t times the initial one, with rho = 1 - 2 lr m_k (m_k: "
+    "the centre's points in the batch). For "
     "0 < rho < 1, rho**t <= eps means rho <= eps**(1/t); the smallest lr is the one with "
     "equality. Solve exactly (no rounding, no approximation of the logarithm).",
 )
 def check_smallest_lr(answer: Any) -> None:
     """``answer``: the smallest global step size for which :data:`EX_STEPS` gradient steps
-    bring a centre owning :data:`EX_NK` points to :data:`EX_EPS` times its initial distance
-    from their mean (labels and batch held fixed)."""
+    bring a centre owning :math:`m_k` = :data:`EX_NK` points of a batch to :data:`EX_EPS` times
+    its initial distance from their mean (labels and batch held fixed)."""
     require(isinstance(answer, (int, float, np.floating)) and not isinstance(answer, bool),
             f"answer is one number (a step size), got {type(answer).__name__}")
     got = float(answer)
@@ -161,10 +162,10 @@ def check_smallest_lr(answer: Any) -> None:
     rho = 1 - 2 * got * EX_NK
     left = abs(rho) ** EX_STEPS if abs(rho) < 1e3 else math.inf  # |rho|**100 overflows beyond
     if math.isclose(got, 1 / (2 * EX_NK), rel_tol=1e-9):
-        raise ExerciseError(f"lr = 1/(2 n_k) is Newton's step: it arrives in one step, but a "
+        raise ExerciseError(f"lr = 1/(2 m_k) is Newton's step: it arrives in one step, but a "
                             f"smaller lr also arrives within {EX_STEPS}; the smallest is asked")
     if math.isclose(got, 2 * want, rel_tol=1e-6):
-        raise ExerciseError("that solves 1 - lr n_k = eps**(1/t); the gradient 2(n_k c_k - S_k) "
+        raise ExerciseError("that solves 1 - lr m_k = eps**(1/t); the gradient 2(m_k c_k - s_k) "
                             "puts a factor 2 in rho")
     if math.isclose(got, -math.log(EX_EPS) / (2 * EX_NK * EX_STEPS), rel_tol=1e-6):
         raise ExerciseError("that uses ln(rho) ~ -(1 - rho), an approximation 3.5% off here; "

@@ -37,20 +37,37 @@ __all__ = [
     "method_comparison_figure",
 ]
 
-_STYLE = {"lloyd": ("k", "-"), "newton": ("tab:gray", ":"), "adam": ("tab:red", "-"),
-          "sgd-momentum": ("tab:purple", "-")}
-_GD_COLORS = ("tab:blue", "tab:cyan", "tab:green", "tab:olive", "tab:orange")
+# colour, line style and marker of each method: never colour alone (colour-blind readers)
+_Style = tuple[str, object, str]
+_STYLE: dict[str, _Style] = {
+    "lloyd": ("k", "-", "o"), "newton": ("tab:gray", ":", "x"),
+    "adam": ("tab:red", "-.", "^"), "sgd-momentum": ("tab:purple", (0, (5, 1)), "v"),
+}
+_GD_STYLES: tuple[_Style, ...] = (
+    ("tab:blue", "--", "s"), ("tab:cyan", "-", "D"), ("tab:green", ":", "P"),
+    ("tab:olive", "-.", "*"), ("tab:orange", "--", "h"),
+)
+#: Markers of clusters 0, 1, 2, ... in the per-cluster plots.
+_CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P")
+_CLUSTER_LINES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)))
 
 
-def _styles(records: Sequence[ComparisonRecord]) -> list[tuple[str, str]]:
-    out, g = [], 0
+def _styles(records: Sequence[ComparisonRecord]) -> list[_Style]:
+    """(colour, line style, marker) of each record; GD runs take the next of ``_GD_STYLES``."""
+    out: list[_Style] = []
+    g = 0
     for r in records:
         if r.method in _STYLE:
             out.append(_STYLE[r.method])
         else:
-            out.append((_GD_COLORS[g % len(_GD_COLORS)], "-"))
+            out.append(_GD_STYLES[g % len(_GD_STYLES)])
             g += 1
     return out
+
+
+def _every(n_points: int) -> int:
+    """A marker every so many points: about eight per line."""
+    return max(1, n_points // 8)
 
 
 def plot_loss_curves(ax, records: Sequence[ComparisonRecord], x: Literal["iteration", "time"] = "iteration",
@@ -63,12 +80,12 @@ def plot_loss_curves(ax, records: Sequence[ComparisonRecord], x: Literal["iterat
     """
     best = min(min(float(np.min(np.asarray(r.history.loss, dtype=np.float64))), r.basin_loss)
                for r in records)
-    for r, (col, ls) in zip(records, _styles(records)):
+    for r, (col, ls, mk) in zip(records, _styles(records)):
         loss = np.asarray(r.history.loss, dtype=np.float64)
         y = np.maximum(loss / best - 1.0, floor)
         t = np.arange(loss.size) if x == "iteration" else np.asarray(r.history.times) * 1e3
         lw = 2.2 if r.method in ("lloyd", "newton") else 1.5
-        ax.plot(t, y, color=col, ls=ls, lw=lw,
+        ax.plot(t, y, color=col, ls=ls, lw=lw, marker=mk, ms=5, markevery=_every(loss.size),
                 label=f"{r.name} ({r.n_iter} it.)" if show_iters else r.name)
         if r.converged:
             ax.plot(t[-1], y[-1], "o", color=col, ms=5)
@@ -85,9 +102,10 @@ def plot_loss_curves(ax, records: Sequence[ComparisonRecord], x: Literal["iterat
 
 def plot_n_changed(ax, records: Sequence[ComparisonRecord], title: str | None = None):
     """Samples reassigned at every iteration (symlog scale), one line per record."""
-    for r, (col, ls) in zip(records, _styles(records)):
+    for r, (col, ls, mk) in zip(records, _styles(records)):
         nc = np.asarray(r.history.n_changed)
-        ax.plot(np.arange(1, nc.size + 1), nc, color=col, ls=ls, lw=1.5, label=r.name)
+        ax.plot(np.arange(1, nc.size + 1), nc, color=col, ls=ls, lw=1.5, marker=mk, ms=5,
+                markevery=_every(nc.size), label=r.name)
     ax.set_yscale("symlog", linthresh=1.0)
     ax.set_xscale("log")
     ax.set(xlabel="iteration", ylabel="samples reassigned",
@@ -106,9 +124,11 @@ def plot_contraction_theory(ax, counts: object, lrs: Mapping[str, float],
     ax.axhspan(-1, 1, color="tab:green", alpha=0.08, label=r"$|\rho|<1$: converges")
     ax.axhline(0, color="0.5", lw=0.8)
     for j, n in enumerate(c):
-        ax.plot(eta, 1 - 2 * eta * n, lw=2, label=f"cluster {j}: $n_k$={int(n)}")
-    for (name, lr), ls in zip(lrs.items(), ("--", "-.", ":", (0, (5, 1)))):
-        ax.axvline(lr, color="k", ls=ls, lw=1.2, label=f"{name}: $\\eta$={lr:.3g}")
+        ax.plot(eta, 1 - 2 * eta * n, lw=2, ls=_CLUSTER_LINES[j % len(_CLUSTER_LINES)],
+                marker=_CLUSTER_MARKERS[j % len(_CLUSTER_MARKERS)], markevery=25, ms=5,
+                label=f"cluster {j}: $n_k$={int(n)}")
+    for (name, lr), ls in zip(lrs.items(), ((0, (2, 2)), (0, (6, 2)), (0, (1, 1)), (0, (8, 2, 1, 2)))):
+        ax.axvline(lr, color="0.3", ls=ls, lw=1.0, label=f"{name}: $\\eta$={lr:.3g}")
     ax.set(xlim=(0, lr_max), ylim=(-2.5, 1.15), xlabel=r"global step size $\eta$",
            ylabel=r"contraction factor $\rho_k = 1-2\eta n_k$",
            title="One step size, four clusters: each centre its own factor")
@@ -129,7 +149,8 @@ def plot_signed_errors(ax, errors: np.ndarray, factors: object, title: str,
     for j in range(e.shape[1]):
         col = f"C{j}"
         lab = f"$n_k$={int(cs[j])}, $\\rho$={rho[j]:.2f}" if cs is not None else f"$\\rho$={rho[j]:.2f}"
-        ax.plot(t, e[:, j], "o", color=col, ms=4, label=lab)
+        ax.plot(t, e[:, j], _CLUSTER_MARKERS[j % len(_CLUSTER_MARKERS)], color=col, ms=5,
+                mec="k", mew=0.4, label=lab)  # a marker per cluster, not only a colour
         ax.plot(t, rho[j] ** t, "--", color=col, lw=1)
     if changed is not None and np.any(np.asarray(changed) > 0):
         first = int(np.argmax(np.asarray(changed) > 0)) + 1
@@ -155,11 +176,12 @@ def plot_trajectories_1d(ax, x: ArrayLike, paths: Mapping[str, ArrayLike],
     """
     plot_loss_regions_1d(ax, x, lim=lim, resolution=resolution, labels=False)
     markers = ("o", "s", "D", "^", "v")
+    lines = ("-", "--", "-.", ":", "-")
     colors = ("tab:pink", "w", "tab:orange", "tab:cyan", "tab:red")
-    for (name, P), m, col in zip(paths.items(), markers, colors):
+    for (name, P), m, ls, col in zip(paths.items(), markers, lines, colors):
         p = np.asarray(P, dtype=np.float64).reshape(len(P), 2)
         big = len(p) <= 6  # a short path (Newton's) gets bigger marks so it is not hidden
-        ax.plot(p[:, 0], p[:, 1], "-", color=col, lw=2.4 if big else 1.2, alpha=0.9)
+        ax.plot(p[:, 0], p[:, 1], ls=ls, color=col, lw=2.4 if big else 1.2, alpha=0.9)
         ax.plot(p[:, 0], p[:, 1], m, color=col, mec="k", ms=9 if big else 4.5, mew=0.6,
                 label=f"{name} ({len(p) - 1} steps)")
         ax.plot(*p[0], m, color=col, mec="k", ms=10, mew=1.2)
@@ -205,7 +227,7 @@ def method_comparison_figure(small: bool = False) -> Figure:
         max_iter = 20 if small else (250 if name == "digits" else 300)
         ds, recs = run_comparison(name, seed=0, max_iter=max_iter)
         plot_loss_curves(ax, recs, "iteration", title=f"{name} ({ds.X.shape[0]}x{ds.X.shape[1]}, "
-                         f"k={ds.n_clusters})")
+                         f"K={ds.n_clusters})")
     fig.legend(*axs[0].get_legend_handles_labels(), loc="outside lower center", ncol=7,
                fontsize=9)
     fig.suptitle("Same init, same loss: Lloyd/Newton vs gradient descent, momentum and Adam")

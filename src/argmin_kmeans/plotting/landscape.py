@@ -156,14 +156,16 @@ def plot_region_minimisers_1d(ax, x: ArrayLike, lim: tuple[float, float] | None 
             cx, cy = C1[mask].mean(), C2[mask].mean()
             ax.plot(cx, cy, ".", color="0.3", ms=4)
             col = "tab:green" if r.inside else "tab:red"
-            ax.annotate("", xy=r.minimiser, xytext=(cx, cy),
-                        arrowprops={"arrowstyle": "->", "color": col, "lw": 0.9, "alpha": 0.8})
+            ax.annotate("", xy=r.minimiser, xytext=(cx, cy),  # solid: inside; dashed: outside
+                        arrowprops={"arrowstyle": "->", "color": col, "lw": 0.9, "alpha": 0.8,
+                                    "ls": "-" if r.inside else "--"})
         ax.plot(*r.minimiser, "o", ms=7, mec="k",
                 color="tab:green" if r.inside else "w", zorder=3)
     ax.plot([], [], "o", color="tab:green", mec="k",
             label="minimiser inside its region (fixed point)")
     ax.plot([], [], "o", color="w", mec="k", label="minimiser outside its region")
-    ax.plot([], [], ".-", color="0.3", label="arrow: from a region to its quadratic's minimiser")
+    ax.plot([], [], ".-", color="0.3",
+            label="arrow: from a region to its quadratic's minimiser (dashed: outside)")
     ax.set(xlim=(lo, hi), ylim=(lo, hi), aspect="equal", xlabel="$c_1$", ylabel="$c_2$",
            title="Each region's quadratic is minimised at its cluster means")
     ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
@@ -172,8 +174,12 @@ def plot_region_minimisers_1d(ax, x: ArrayLike, lim: tuple[float, float] | None 
 
 def plot_slice_1d(ax, x: ArrayLike, start: tuple[float, float], direction: tuple[float, float],
                   ts: object, at: float | None = None):
-    r"""The loss along :math:`c(t) = c_0 + t v` in the :math:`(c_1, c_2)` plane, with the
-    flip crossings marked and, at ``t = at``, the two one-sided tangents."""
+    r"""The loss along :math:`c(u) = c_0 + u v` in the :math:`(c_1, c_2)` plane, with the
+    flip crossings marked and, at ``u = at``, the two one-sided tangents.
+
+    ``ts`` are the positions :math:`u` along the line (the course keeps :math:`t` for
+    iterations). The two tangents differ in line style and end marker as well as colour.
+    """
     xs = sorted_1d(x)
     X = xs[:, None]
     c0 = np.array(start, dtype=np.float64)[:, None]
@@ -193,12 +199,12 @@ def plot_slice_1d(ax, x: ArrayLike, start: tuple[float, float], direction: tuple
         w = 0.25 * (t.max() - t.min())
         tl = np.linspace(at - w, at, 20)
         tr = np.linspace(at, at + w, 20)
-        ax.plot(tl, L0 + left * (tl - at), color="tab:red", lw=2, ls="--",
-                label=f"left derivative = {left:.3f}")
-        ax.plot(tr, L0 + right * (tr - at), color="tab:green", lw=2, ls="--",
-                label=f"right derivative = {right:.3f}")
+        ax.plot(tl, L0 + left * (tl - at), color="tab:red", lw=2, ls="--", marker="<",
+                markevery=[0], ms=7, label=f"left derivative = {left:.3f}")
+        ax.plot(tr, L0 + right * (tr - at), color="tab:green", lw=2, ls=":", marker=">",
+                markevery=[-1], ms=7, label=f"right derivative = {right:.3f}")
         ax.plot(at, L0, "ko", ms=6)
-    ax.set(xlabel="t  (position along the slice)", ylabel="loss",
+    ax.set(xlabel="u  (position along the slice)", ylabel="loss",
            title="A slice: continuous loss, jumping slope")
     ax.legend(fontsize=8)
     return ax
@@ -242,6 +248,10 @@ def plot_basins_1d(ax, x: ArrayLike, lim: tuple[float, float] | None = None,
             continue
         col = colors[keys.index(pair[c]) % len(colors)]
         ax.plot(*r.minimiser, "*", ms=15, color=col, mec="k")
+        j = r.n_lower  # name the basin in text too: colour is not the only cue
+        ax.annotate(f"{j}|{xs.size - j}", r.minimiser, xytext=(6, -10),
+                    textcoords="offset points", fontsize=7,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "w", "ec": "none", "alpha": 0.8})
         if pair[c] not in seen:
             frac = sum(float((codes == d).mean()) for d in found if pair[d] == pair[c])
             j = r.n_lower
@@ -253,7 +263,8 @@ def plot_basins_1d(ax, x: ArrayLike, lim: tuple[float, float] | None = None,
     ax.plot(xs, xs, "k|", ms=8, label="samples (on the diagonal)")
     ax.set(xlim=(lo, hi), ylim=(lo, hi), aspect="equal", xlabel="start $c_1$", ylabel="start $c_2$",
            title="Basins: where Lloyd's algorithm ends from each start")
-    ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
+    # below the axes: inside, it would hide the 7|3 fixed point in the upper left
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7, framealpha=0.9)
     return ax
 
 
@@ -377,7 +388,7 @@ def region_minimisers_1d_figure(small: bool = False) -> Figure:
 def loss_slice_1d_figure(small: bool = False) -> Figure:
     x = example_data_1d()
     fig = Figure(figsize=(7.0, 4.2), layout="constrained")
-    # the slice c(t) = (-3, 1) + t (1, 1) crosses c1 + c2 = 2 * x at t = x + 1
+    # the slice c(u) = (-3, 1) + u (1, 1) crosses c1 + c2 = 2 * x at u = x + 1
     at = float(x[4]) + 1.0
     ts = np.linspace(-0.6, 2.4, 121 if small else 601)
     plot_slice_1d(fig.add_subplot(), x, (-3.0, 1.0), (1.0, 1.0), ts, at=at)

@@ -32,16 +32,17 @@ def region_minimiser() -> tuple[np.ndarray, bool]:
 
 
 def one_sided_derivatives() -> tuple[float, float]:
-    """Exercise 2. Along ``c(t) = c + t (1, 1)`` the derivative is
-    ``sum_i -2 (x_i - c_owner(i))``. At ``t = 0`` the midpoint is 0.4 = x[3], so x[3] is tied.
-    For ``t < 0`` the midpoint is below 0.4 and x[3] belongs to c2; for ``t > 0`` to c1."""
+    """Exercise 2. Along ``c(u) = c + u (1, 1)`` the derivative is
+    ``sum_i -2 (x_i - c_owner(i))``. At ``u = 0`` the midpoint is 0.4 = x[3], so x[3] is tied.
+    For ``u < 0`` the midpoint is below 0.4 and x[3] belongs to c2; for ``u > 0`` to c1. The
+    jump is ``2 |(x - c1) v1 - (x - c2) v2| = 2 |1.5 + 1.5| = 6`` (lesson 03, section 3)."""
     x, (c1, c2) = EX_X, EX_C_SLICE
     tied = 3
     low, high = x[:tied], x[tied + 1 :]
     base = -2 * (low - c1).sum() - 2 * (high - c2).sum()
     left = base - 2 * (x[tied] - c2)
     right = base - 2 * (x[tied] - c1)
-    return float(left), float(right)  # 2.4, -3.6: the slope drops by 4 * 1.5 = 6
+    return float(left), float(right)  # 2.4, -3.6: the slope drops by 6
 
 
 def local_minima(x: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ __all__ = ["contraction_factors", "hot_em_step", "smallest_lr", "newton_by_hand"
 
 def contraction_factors(counts: np.ndarray, lr: float) -> np.ndarray:
     """Exercise 1. The mean loss ``L / n`` has gradient ``2(n_k c_k - S_k) / n``, so
-    ``c_k' - m_k = (c_k - m_k) - (2 lr n_k / n)(c_k - m_k)`` and the factor is
+    ``c_k' - S_k/n_k = (1 - 2 lr n_k / n)(c_k - S_k/n_k)`` and the factor is
     ``1 - 2 lr n_k / n`` with ``n = sum(counts)`` (1 for an empty cluster: it does not move).
     The mean loss is the summed loss with the step size divided by ``n``."""
     counts = np.asarray(counts, dtype=np.float64)
@@ -32,8 +32,9 @@ def hot_em_step() -> np.ndarray:
 
 def smallest_lr() -> float:
     """Exercise 3. After ``t`` steps the distance is ``rho**t`` times the initial one, with
-    ``rho = 1 - 2 lr n_k`` decreasing in ``lr``. For ``0 < rho < 1``, ``rho**t <= eps`` iff
-    ``rho <= eps**(1/t)``, so the smallest lr has ``1 - 2 lr n_k = eps**(1/t)``:
+    ``rho = 1 - 2 lr m_k`` decreasing in ``lr`` (``m_k`` the centre's points in the batch). For
+    ``0 < rho < 1``, ``rho**t <= eps`` iff ``rho <= eps**(1/t)``, so the smallest lr has
+    ``1 - 2 lr m_k = eps**(1/t)``:
     ``lr = (1 - 1e-3**(1/100)) / 20 = 0.0033373...``, about 334 times the question's 1e-5."""
     return (1.0 - EX_EPS ** (1.0 / EX_STEPS)) / (2.0 * EX_NK)
 
