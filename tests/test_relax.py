@@ -1,4 +1,5 @@
-"""Gradients through the choice (``argmin_kmeans.relax``), checked against outside references:
+"""Gradients through the choice (``argmin_kmeans.relax``) and through the fixed point
+(``argmin_kmeans.implicit``), checked against outside references:
 autograd, central finite differences in float64, enumeration of the choices, closed forms
 (Gumbel-max, the softmax Jacobian, the Gaussian CDF), SciPy's Gaussian densities, and the core's
 ``lloyd_step``/``fit``."""
@@ -17,6 +18,7 @@ from scipy.stats import multivariate_normal, norm
 from tests.helpers import blobs
 
 import argmin_kmeans as ak
+from argmin_kmeans import implicit as im
 from argmin_kmeans import relax as rx
 
 SMALL = settings(max_examples=25, deadline=None)
@@ -35,13 +37,8 @@ def _direct_sq(X: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
     return ((X.double()[:, None, :] - C.double()[None]) ** 2).sum(-1)
 
 
-def _converge_soft(X, C, tau, steps=3000, tol=1e-14):
-    for _ in range(steps):
-        new = rx.soft_lloyd_step(X, C, tau)
-        if float((new - C).abs().max()) < tol:
-            return new
-        C = new
-    raise AssertionError("soft Lloyd did not converge")
+def _converge_soft(X, C, tau):
+    return im.soft_fixed_point(X, C, tau, tol=1e-14, max_steps=3000)
 
 
 # --------------------------------------------------------------------------- soft k-means
@@ -160,8 +157,8 @@ def test_translation_invariance_far_from_the_origin() -> None:
     got = rx.soft_assign(X32, C32, tau)
     assert got.dtype == torch.float32
     torch.testing.assert_close(got.double(), want, rtol=0, atol=2e-4)
-    J = rx.fixed_point_jacobian(X + a, ak.fit(X + a, C + a).final_centers)
-    torch.testing.assert_close(J, rx.fixed_point_jacobian(X, ak.fit(X, C).final_centers))
+    J = im.fixed_point_jacobian(X + a, ak.fit(X + a, C + a).final_centers)
+    torch.testing.assert_close(J, im.fixed_point_jacobian(X, ak.fit(X, C).final_centers))
 
 
 @SMALL
@@ -191,6 +188,76 @@ def test_property_straight_through_forward_is_the_nearest_centre(seed, tau) -> N
     H = rx.straight_through_assign(X, C, tau)
     assert torch.equal(H.argmax(1), _direct_sq(X, C).argmin(1))
     assert torch.equal(H.sum(1), torch.ones(10, dtype=f64))
+
+
+# --------------------------------------------------------------------------- annealing
+
+
+def test_critical_temperature_is_twice_the_top_eigenvalue() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 3)) @ np.diag([3.0, 1.0, 0.5]) + 7.0
+    want = 2 * np.linalg.eigvalsh(np.cov(X.T, bias=True))[-1]
+    assert math.isclose(rx.critical_temperature(X), want, rel_tol=1e-12)
+    assert math.isclose(rx.critical_temperature(torch.from_numpy(X).float()), want, rel_tol=1e-5)
+
+
+def test_equal_centres_stay_equal_and_split_below_tau_c_when_perturbed() -> None:
+    X, _ = _problem(15, n=60, k=3)
+    tau_c = rx.critical_temperature(X)
+    start = X.mean(0).repeat(3, 1)
+    # exactly equal: a fixed point of soft Lloyd at every temperature
+    C, path = rx.anneal(X, start, [2 * tau_c, tau_c / 2, tau_c / 20], steps=20)
+    assert path.shape == (3, 3, 2)
+    assert float((C - C[0]).abs().max()) == 0.0
+    # perturbed: together above tau_c (the perturbation shrinks), apart well below it
+    taus = [1.5 * tau_c, 1.2 * tau_c, 0.5 * tau_c]
+    _, path = rx.anneal(X, start, taus, steps=30, perturbation=1e-4, seed=1)
+    spread = [float(torch.cdist(P, P).max()) for P in path]
+    scale = float(((X - X.mean(0)) ** 2).sum(1).mean().sqrt())
+    assert spread[0] < 1e-3 * scale and spread[1] < 1e-3 * scale
+    assert spread[2] > 0.1 * scale
+    # reproducible, NumPy in and out, and the steps are soft-Lloyd steps
+    again, _ = rx.anneal(X, start, taus, steps=30, perturbation=1e-4, seed=1)
+    torch.testing.assert_close(again, path[-1], rtol=0, atol=0)
+    Cn, pn = rx.anneal(X.numpy(), start.numpy(), [1.0], steps=2)
+    assert isinstance(Cn, np.ndarray) and pn.shape == (1, 3, 2)
+    one = rx.soft_lloyd_step(X, rx.soft_lloyd_step(X, start + 0.1, 1.0), 1.0)
+    torch.testing.assert_close(rx.anneal(X, start + 0.1, [1.0], steps=2)[0], one)
+
+
+def test_anneal_from_the_mean_beats_a_poor_lloyd_start() -> None:
+    X = torch.from_numpy(blobs(16, n=120, d=2, k=4, spread=0.5))
+    schedule = [2 * rx.critical_temperature(X) * 0.8**j for j in range(30)]
+    C, _ = rx.anneal(X, X.mean(0).repeat(4, 1), schedule, perturbation=1e-3)
+    annealed = ak.fit(X, C).final_loss
+    lloyd = min(ak.fit(X, ak.random_init(X, 4, seed=s)).final_loss for s in range(5))
+    assert annealed <= lloyd * (1 + 1e-9)
+
+
+def test_bad_annealing_arguments() -> None:
+    X, C = _problem(17)
+    with pytest.raises(ValueError, match="temperatures is empty"):
+        rx.anneal(X, C, [])
+    with pytest.raises(ValueError, match=r"temperatures\[1\] must be in \(0.0, inf\]"):
+        rx.anneal(X, C, [1.0, 0.0])
+    with pytest.raises(ValueError, match="steps=0"):
+        rx.anneal(X, C, [1.0], steps=0)
+    with pytest.raises(ValueError, match="perturbation=-1.0"):
+        rx.anneal(X, C, [1.0], perturbation=-1.0)
+    with pytest.raises(ValueError, match="seed=-1"):
+        rx.anneal(X, C, [1.0], seed=-1)
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        rx.critical_temperature(X[0])
+
+
+def test_soft_fixed_point_converges_or_says_so() -> None:
+    X, C0 = _problem(18)
+    C = im.soft_fixed_point(X, C0, 0.7)
+    step = rx.soft_lloyd_step(X, C, 0.7)
+    assert float((step - C).abs().max()) <= 64 * torch.finfo(f64).eps * 10
+    with pytest.raises(RuntimeError, match="did not reach tol"):
+        im.soft_fixed_point(X, C0, 0.7, tol=1e-300, max_steps=5)
+    assert isinstance(im.soft_fixed_point(X.numpy(), C0.numpy(), 0.7), np.ndarray)
 
 
 # --------------------------------------------------------------------------- perturbed argmax
@@ -279,7 +346,7 @@ def _lloyd_unrolled(X: torch.Tensor, C: torch.Tensor, steps: int) -> torch.Tenso
 def test_hard_fixed_point_jacobian_three_ways() -> None:
     X, C0 = _problem(9, n=16, k=3)
     C = ak.fit(X, C0).final_centers
-    J = rx.fixed_point_jacobian(X, C)
+    J = im.fixed_point_jacobian(X, C)
     labels = ak.assign(X, C)
     counts = torch.bincount(labels, minlength=3).double()
     want = (torch.nn.functional.one_hot(labels, 3).double().T / counts[:, None])
@@ -298,7 +365,7 @@ def test_soft_fixed_point_jacobian_three_ways() -> None:
     X, C0 = _problem(10, n=14, k=2)
     tau = 1.5
     C = _converge_soft(X, C0, tau)
-    J = rx.fixed_point_jacobian(X, C, tau)
+    J = im.fixed_point_jacobian(X, C, tau)
 
     def unrolled(Xv):
         c = C
@@ -314,43 +381,43 @@ def test_soft_fixed_point_jacobian_three_ways() -> None:
         E[i, b] = h
         fd = (_converge_soft(X + E, C, tau) - _converge_soft(X - E, C, tau)) / (2 * h)
         torch.testing.assert_close(fd, J[:, :, i, b], rtol=0, atol=1e-7)
-    # the one-step Jacobian (dT/dX only) differs: the implicit term matters here
+    # the one-step Jacobian (dPhi/dX only) differs: the implicit term matters here
     one = torch.autograd.functional.jacobian(lambda Xv: rx.soft_lloyd_step(Xv, C, tau), X)
     assert float((one - J).abs().max()) > 1e-3
     # small temperature: tends to the hard answer; float32 and NumPy agree with float64
-    J0 = rx.fixed_point_jacobian(X, ak.fit(X, C0).final_centers)
+    J0 = im.fixed_point_jacobian(X, ak.fit(X, C0).final_centers)
     Cs = _converge_soft(X, ak.fit(X, C0).final_centers, 0.02)
-    torch.testing.assert_close(rx.fixed_point_jacobian(X, Cs, 0.02), J0, rtol=0, atol=1e-6)
-    J32 = rx.fixed_point_jacobian(X.float(), C.float(), tau)
+    torch.testing.assert_close(im.fixed_point_jacobian(X, Cs, 0.02), J0, rtol=0, atol=1e-6)
+    J32 = im.fixed_point_jacobian(X.float(), C.float(), tau)
     torch.testing.assert_close(J32.double(), J, rtol=0, atol=1e-4)
-    Jn = rx.fixed_point_jacobian(X.numpy(), C.numpy(), tau)
+    Jn = im.fixed_point_jacobian(X.numpy(), C.numpy(), tau)
     assert isinstance(Jn, np.ndarray) and np.allclose(Jn, J.numpy(), atol=1e-12)
 
 
 def test_fixed_point_jacobian_refuses_non_fixed_points_and_ties() -> None:
     X, C0 = _problem(11, n=20, k=3)
     with pytest.raises(ValueError, match="not a fixed point of lloyd_step"):
-        rx.fixed_point_jacobian(X, C0)
+        im.fixed_point_jacobian(X, C0)
     with pytest.raises(ValueError, match=r"not a fixed point of soft_lloyd_step\(X, centers, 5.0\)"):
-        rx.fixed_point_jacobian(X, ak.fit(X, C0).final_centers, 5.0)
+        im.fixed_point_jacobian(X, ak.fit(X, C0).final_centers, 5.0)
     # a Lloyd fixed point with an exact tie: sample 2 (at 0) is 2 from both centres
     Xt = torch.tensor([[-4.0], [-2.0], [0.0], [1.0], [3.0]], dtype=f64)
     Ct = torch.tensor([[-2.0], [2.0]], dtype=f64)
     assert torch.equal(ak.lloyd_step(Xt, Ct), Ct)
     with pytest.raises(ValueError, match="sample 2 is tied between centres 0 and 1"):
-        rx.fixed_point_jacobian(Xt, Ct)
+        im.fixed_point_jacobian(Xt, Ct)
     # ... where the re-converged centres jump: a move of 1e-9 changes centre 0 by 1
     up = ak.fit(Xt + torch.tensor([[0], [0], [1e-9], [0], [0]]), Ct).final_centers
     assert float((up - Ct).abs().max()) > 0.9
     # just off the tie it is fine (and soft temperatures never tie)
     Xo = Xt.clone()
     Xo[2] = -1e-3
-    assert rx.fixed_point_jacobian(Xo, ak.fit(Xo, Ct).final_centers).shape == (2, 1, 5, 1)
+    assert im.fixed_point_jacobian(Xo, ak.fit(Xo, Ct).final_centers).shape == (2, 1, 5, 1)
     # a looser tolerance accepts an almost-fixed point
     C1 = ak.fit(X, C0).final_centers + 1e-6
     with pytest.raises(ValueError, match="not a fixed point"):
-        rx.fixed_point_jacobian(X, C1)
-    assert rx.fixed_point_jacobian(X, C1, rtol=1e-6).shape == (3, 2, 20, 2)
+        im.fixed_point_jacobian(X, C1)
+    assert im.fixed_point_jacobian(X, C1, rtol=1e-6).shape == (3, 2, 20, 2)
 
 
 @pytest.mark.parametrize("bad,exc,match", [
@@ -368,7 +435,7 @@ def test_bad_temperature(bad, exc, match) -> None:
             fn(X, C, bad)
     if bad != 0.0:
         with pytest.raises(exc, match=match.replace(r"\(0.0", r"\[0.0")):
-            rx.fixed_point_jacobian(X, C, bad)
+            im.fixed_point_jacobian(X, C, bad)
 
 
 def test_bad_arrays_and_perturbation_arguments() -> None:
@@ -399,7 +466,7 @@ def test_bad_arrays_and_perturbation_arguments() -> None:
     with pytest.raises(TypeError, match="theta must be a torch.Tensor"):
         rx.perturbed_argmax([0.0, 1.0], sigma=1.0, n_samples=2)
     with pytest.raises(ValueError, match="rtol=0.0"):
-        rx.fixed_point_jacobian(X, ak.fit(X, C).final_centers, rtol=0.0)
+        im.fixed_point_jacobian(X, ak.fit(X, C).final_centers, rtol=0.0)
 
 
 def test_codebook_larger_than_batch_is_allowed() -> None:

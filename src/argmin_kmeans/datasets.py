@@ -10,6 +10,7 @@ function                 lesson       what
 :func:`make_blobs`       04           blobs of unequal sizes 40/80/160/320 (step sizes)
 :func:`load_dataset`     04           ``"blobs"``, scikit-learn's bundled iris and digits
 :func:`race_data`        05           a 200k-sample Gaussian mixture for the race
+:func:`square_blobs`     07, 08       four blobs of 50 at the corners of a square (2-D)
 =======================  ===========  ==================================================
 
 Nothing is downloaded: iris and digits are the copies bundled inside scikit-learn.
@@ -36,6 +37,7 @@ __all__ = [
     "DATASETS",
     "load_dataset",
     "race_data",
+    "square_blobs",
 ]
 
 
@@ -220,3 +222,16 @@ def race_data(
     weights = rng.dirichlet(np.full(k, 2.0))
     X = means[rng.choice(k, size=n, p=weights)] + rng.normal(size=(n, d))
     return X, means
+
+
+# --------------------------------------------------------------------------- lessons 07, 08
+
+
+def square_blobs(seed: int = 0) -> torch.Tensor:
+    """Four Gaussian blobs of 50 samples at the corners of a 4 x 4 square (standard deviation
+    0.7), in that order, shape (200, 2), float64 (soft k-means, annealing, implicit
+    differentiation)."""
+    g = torch.Generator().manual_seed(check_seed(seed))
+    means = torch.tensor([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0], [4.0, 4.0]], dtype=torch.float64)
+    noise = torch.randn(200, 2, generator=g, dtype=torch.float64)
+    return means.repeat_interleave(50, 0) + 0.7 * noise

@@ -1,14 +1,16 @@
-r"""Gradients through the choice itself: soft k-means, straight-through, perturbed argmax and
-implicit differentiation of the k-means fixed point.
+r"""Gradients through the choice itself (lesson 07): soft k-means and deterministic annealing,
+straight-through, perturbed argmax.
 
-Lessons 01-05 show that training k-means by gradient descent never differentiates the argmin.
-This module is for the cases where a gradient *through the choice* is wanted (lesson 07):
+Lessons 01-06 show that training k-means by gradient descent never differentiates the argmin.
+This module is for the cases where a gradient *through the choice* is wanted:
 
 * :func:`soft_assign`, :func:`soft_kmeans_loss`, :func:`soft_lloyd_step` — the soft k-means
   relaxation at temperature :math:`\tau`: responsibilities
   :math:`r_{ik} = \mathrm{softmax}_k(-d_{ik}/\tau)` with :math:`d_{ik} = \lVert x_i - c_k\rVert^2`,
-  the free energy :math:`L_\tau = -\tau\sum_i \log\sum_k e^{-d_{ik}/\tau}`, and its EM step
-  (deterministic annealing, Rose, Gurewitz & Fox 1990).
+  the free energy :math:`L_\tau = -\tau\sum_i \log\sum_k e^{-d_{ik}/\tau}`, and its EM step.
+* :func:`critical_temperature`, :func:`anneal` — deterministic annealing (Rose, Gurewitz & Fox
+  1990): soft Lloyd followed down a cooling schedule, with the small perturbation per temperature
+  that lets equal centres split below :math:`\tau_c = 2\lambda_{\max}`.
 * :func:`straight_through_assign` — one-hot forward, the soft gradient backward (Bengio, Léonard &
   Courville 2013), the estimator behind VQ-VAE (van den Oord, Vinyals & Kavukcuoglu 2017) and,
   with Gumbel noise added to the logits, behind the straight-through Gumbel-softmax (Jang, Gu &
@@ -16,9 +18,9 @@ This module is for the cases where a gradient *through the choice* is wanted (le
 * :func:`perturbed_argmax` — the perturbed optimizer of Berthet et al. (2020): a Monte Carlo
   estimate of :math:`\mathbb E[\mathrm{onehot}(\arg\max(\theta + \sigma Z))]` whose backward is
   their Jacobian estimator.
-* :func:`fixed_point_jacobian` — how the optimal centres move with the data:
-  :math:`\partial c^*/\partial X` at a fixed point of Lloyd's step (:math:`\tau = 0`) or of the
-  soft step (:math:`\tau > 0`, implicit function theorem).
+
+How the optimal centres move with the data (implicit differentiation of the fixed point,
+lesson 08) is :mod:`argmin_kmeans.implicit`.
 
 Numerics
 --------
@@ -34,7 +36,7 @@ out). Unlike the core's functions, the soft functions keep the autograd graph: g
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from typing import Literal
 
 import torch
@@ -47,11 +49,14 @@ from ._validation import (
     check_int,
     check_pair,
     check_real,
+    check_seed,
+    check_X,
     to_output,
 )
 
 __all__ = [
-    "fixed_point_jacobian",
+    "anneal",
+    "critical_temperature",
     "perturbed_argmax",
     "soft_assign",
     "soft_kmeans_loss",
@@ -116,7 +121,7 @@ def soft_assign(X: ArrayLike, centers: ArrayLike, temperature: float) -> ArrayLi
     Notes
     -----
     These are the E-step posteriors of an equal-weight isotropic Gaussian mixture with variance
-    :math:`\sigma^2 = \tau/2` (Rose, Gurewitz & Fox 1990, *Statistical mechanics and phase
+    :math:`\tau/2` in every direction (Rose, Gurewitz & Fox 1990, *Statistical mechanics and phase
     transitions in clustering*).
     """
     Xt, Ct, np_out, tau = _validated(X, centers, temperature)
@@ -150,8 +155,8 @@ def soft_kmeans_loss(X: ArrayLike, centers: ArrayLike, temperature: float) -> Ar
     .. math:: L_{\mathrm{hard}} - n\tau\log K \;\le\; L_\tau \;\le\; L_{\mathrm{hard}},
 
     where :math:`L_{\mathrm{hard}} = \sum_i \min_k d_{ik}` is the k-means loss (inertia). It is
-    computed in that form, :math:`\sum_i m_i - \tau\sum_i \log\sum_k e^{-(d_{ik} - m_i)/\tau}`
-    with :math:`m_i = \min_k d_{ik}`, so it never overflows and the bounds hold in floating
+    computed in that form, :math:`\sum_i \delta_i - \tau\sum_i \log\sum_k
+    e^{-(d_{ik} - \delta_i)/\tau}` with :math:`\delta_i = \min_k d_{ik}`, so it never overflows and the bounds hold in floating
     point. Up to a constant, :math:`L_\tau/\tau` is the negative log-likelihood of the Gaussian
     mixture of :func:`soft_assign`.
     """
@@ -167,7 +172,8 @@ def soft_kmeans_loss(X: ArrayLike, centers: ArrayLike, temperature: float) -> Ar
 def soft_lloyd_step(X: ArrayLike, centers: ArrayLike, temperature: float) -> ArrayLike:
     r"""One soft-Lloyd (EM) step: every centre moves to the responsibility-weighted mean.
 
-    .. math:: c_k \leftarrow \frac{\sum_i r_{ik} x_i}{N_k}, \qquad N_k = \sum_i r_{ik}.
+    .. math:: c_k \leftarrow \frac{\sum_i r_{ik} x_i}{\tilde n_k}, \qquad
+              \tilde n_k = \sum_i r_{ik}\ \text{(the soft count)}.
 
     Parameters
     ----------
@@ -180,15 +186,16 @@ def soft_lloyd_step(X: ArrayLike, centers: ArrayLike, temperature: float) -> Arr
     -------
     new_centers : shape (n_clusters, n_features)
         Differentiable in ``X`` and ``centers`` (so a loop of steps can be unrolled, as in DKM,
-        Cho et al. 2022). A centre whose :math:`N_k` underflows to exactly 0 stays where it is.
+        Cho et al. 2022). A centre whose :math:`\tilde n_k` underflows to exactly 0 stays where it is.
 
     Notes
     -----
-    EM for the equal-weight isotropic Gaussian mixture with :math:`\sigma^2 = \tau/2`: it never
+    EM for the equal-weight isotropic Gaussian mixture with variance :math:`\tau/2`: it never
     increases :func:`soft_kmeans_loss`. It is also a gradient step on :math:`L_\tau` with the
-    per-centre step size :math:`1/(2N_k)` — the inverse of the Hessian of the M-step objective,
-    the soft twin of "Newton = Lloyd" — because
-    :math:`c_k - \frac{1}{2N_k}\,2(N_k c_k - \sum_i r_{ik}x_i) = \sum_i r_{ik}x_i/N_k`.
+    per-centre step size :math:`1/(2\tilde n_k)` — the inverse of the Hessian of the M-step
+    objective, the soft twin of "Newton = Lloyd" — because
+    :math:`c_k - \frac{1}{2\tilde n_k}\,2(\tilde n_k c_k - \sum_i r_{ik}x_i)
+    = \sum_i r_{ik}x_i/\tilde n_k`.
     As :math:`\tau\to 0` it becomes :func:`argmin_kmeans.lloyd_step`.
     """
     Xt, Ct, np_out, tau = _validated(X, centers, temperature)
@@ -199,6 +206,113 @@ def soft_lloyd_step(X: ArrayLike, centers: ArrayLike, temperature: float) -> Arr
     tiny = torch.finfo(Xt.dtype).tiny
     new = torch.where((N > 0)[:, None], S / N.clamp(min=tiny)[:, None], Cs) + ref
     return to_output(new, np_out)
+
+
+# --------------------------------------------------------------------------- annealing
+
+
+def critical_temperature(X: ArrayLike) -> float:
+    r"""The first critical temperature of deterministic annealing, :math:`\tau_c = 2\lambda_{\max}`.
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (n_samples, n_features)
+
+    Returns
+    -------
+    tau_c : float
+        Twice the largest eigenvalue of the covariance of ``X`` (divided by ``n_samples``, as
+        the soft-Lloyd step averages over the samples).
+
+    Notes
+    -----
+    Above :math:`\tau_c` the only minimum of :func:`soft_kmeans_loss` has every centre at the
+    data mean :math:`\bar x`. Linearise one :func:`soft_lloyd_step` there: with
+    :math:`c_k = \bar x + \delta_k` and :math:`\bar\delta` the mean of the :math:`\delta_k`,
+    :math:`r_{ik} \approx \frac1K\big(1 + \frac2\tau (x_i - \bar x)\cdot(\delta_k -
+    \bar\delta)\big)`, so the step maps :math:`\delta_k - \bar\delta` to
+    :math:`\frac2\tau\Sigma(\delta_k - \bar\delta)`, :math:`\Sigma` the covariance. The centres
+    drift apart along the top eigenvector of :math:`\Sigma` once :math:`2\lambda_{\max}/\tau > 1`
+    (Rose, Gurewitz & Fox 1990). Centres that are *exactly* equal have
+    :math:`\delta_k - \bar\delta = 0` and stay equal at every temperature.
+    """
+    Xt, _ = check_X(X)
+    with torch.no_grad():
+        Xd = Xt.detach().double()
+        Xc = Xd - Xd.mean(dim=0)
+        cov = Xc.T @ Xc / Xd.shape[0]
+        return 2.0 * float(torch.linalg.eigvalsh(cov)[-1])
+
+
+def anneal(
+    X: ArrayLike,
+    centers: ArrayLike,
+    temperatures: Sequence[float],
+    *,
+    steps: int = 10,
+    perturbation: float = 0.0,
+    seed: int = 0,
+) -> tuple[ArrayLike, ArrayLike]:
+    r"""Deterministic annealing: soft-Lloyd steps down a cooling schedule.
+
+    At each temperature :math:`\tau` of ``temperatures`` (in the order given), every centre is
+    moved by an independent Gaussian perturbation of standard deviation ``perturbation`` times
+    the data's scale (the root-mean-square distance of the samples to their mean) in each
+    coordinate, then ``steps`` :func:`soft_lloyd_step` calls follow the minimum of
+    :math:`L_\tau`.
+
+    Parameters
+    ----------
+    X : tensor or ndarray, shape (n_samples, n_features)
+    centers : tensor or ndarray, shape (n_clusters, n_features)
+        Where to start, e.g. every centre at the data mean (the minimum above
+        :func:`critical_temperature`).
+    temperatures : sequence of float
+        Positive temperatures, usually decreasing.
+    steps : int
+        Soft-Lloyd steps per temperature (at least 1).
+    perturbation : float
+        Relative size of the symmetry-breaking noise (0: none). Without it, centres that start
+        equal stay equal for ever (see Notes).
+    seed : int
+        Seed of the perturbation's ``torch.Generator`` (on the CPU).
+
+    Returns
+    -------
+    centers : shape (n_clusters, n_features)
+        After the last temperature (no gradient: annealing is a solver here, not a layer).
+    path : shape (n_temperatures, n_clusters, n_features)
+        The centres after the steps at each temperature.
+
+    Notes
+    -----
+    The soft-Lloyd step treats equal centres identically (equal distances, equal
+    responsibilities, equal weighted means), so the symmetric point is a fixed point at every
+    temperature; below :math:`\tau_c` it is an unstable one, and a perturbation of any size grows
+    by about :math:`2\lambda_{\max}/\tau` per step along the top eigenvector. Rose (1998,
+    *Deterministic annealing for clustering, compression, classification, regression, and
+    related optimization problems*) perturbs duplicated codevectors in the same way.
+    """
+    Xt, Ct, np_out = check_pair(X, centers)
+    taus = [check_real(t, f"temperatures[{j}]", low=0.0, low_open=True)
+            for j, t in enumerate(temperatures)]
+    if not taus:
+        raise ValueError("temperatures is empty: give at least one temperature")
+    n_steps = check_int(steps, "steps", low=1)
+    size = check_real(perturbation, "perturbation", low=0.0)
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    path = []
+    with torch.no_grad():
+        Xd, C = Xt.detach(), Ct.detach().clone()
+        scale = float(((Xd - Xd.mean(dim=0)) ** 2).sum(dim=1).mean().sqrt())
+        for tau in taus:
+            if size > 0:
+                noise = torch.randn(C.shape, generator=gen, dtype=C.dtype)
+                C = C + (size * scale) * noise.to(C.device)
+            for _ in range(n_steps):
+                C = torch.as_tensor(soft_lloyd_step(Xd, C, tau))
+            path.append(C)
+    return to_output(C, np_out), to_output(torch.stack(path), np_out)
 
 
 def straight_through_assign(X: ArrayLike, centers: ArrayLike, temperature: float) -> ArrayLike:
@@ -338,153 +452,3 @@ def perturbed_argmax(
             dnu = 1.0 - E  # 1 - exp(-Z)
     y = _PerturbedArgmax.apply(th, Z, dnu, s)
     return to_output(y, not isinstance(theta, torch.Tensor))
-
-
-# --------------------------------------------------------------------------- implicit
-
-
-def _fixed_point_error(kind: str, gap: float, atol: float, tau: float) -> ValueError:
-    step = "lloyd_step" if kind == "lloyd" else f"soft_lloyd_step(X, centers, {tau!r})"
-    return ValueError(
-        f"centers is not a fixed point of {step}: max |step(centers) - centers| = {gap:.3g} "
-        f"> tolerance {atol:.3g}; iterate the step to convergence first"
-    )
-
-
-def fixed_point_jacobian(
-    X: ArrayLike,
-    centers: ArrayLike,
-    temperature: float = 0.0,
-    *,
-    rtol: float | None = None,
-) -> ArrayLike:
-    r"""How the optimal centres move with the data: :math:`J = \partial c^*/\partial X`.
-
-    Parameters
-    ----------
-    X : tensor or ndarray, shape (n_samples, n_features)
-    centers : tensor or ndarray, shape (n_clusters, n_features)
-        A fixed point :math:`c^* = T(c^*, X)` of Lloyd's step (``temperature=0``) or of
-        :func:`soft_lloyd_step` (``temperature > 0``).
-    temperature : float
-        :math:`\tau \ge 0`.
-    rtol : float, optional
-        Fixed-point tolerance: ``max |T(centers) - centers|`` must be at most ``rtol`` times the
-        data's scale (the root-mean-square distance of the samples to their mean, or the largest
-        distance to the centres' mean if that is larger). Default :math:`\sqrt{\epsilon}` of the
-        dtype (1.5e-8 in float64, 3.5e-4 in float32).
-
-    Returns
-    -------
-    J : shape (n_clusters, n_features, n_samples, n_features)
-        ``J[k, a, i, b]`` :math:`= \partial c^*_{ka}/\partial x_{ib}`. Computed without autograd
-        (the result does not require grad).
-
-    Raises
-    ------
-    ValueError
-        If ``centers`` is not a fixed point (to the tolerance); for :math:`\tau = 0`, if a
-        sample is tied between two centres (relative gap of the squared distances below
-        :math:`16(d+2)\epsilon`), where :math:`c^*` jumps and has no derivative; for
-        :math:`\tau > 0`, if :math:`I - \partial T/\partial c` is singular.
-
-    Notes
-    -----
-    :math:`\tau = 0`: away from ties the labels are constant under a small move of the data, so
-    :math:`c^*_k = \frac{1}{n_k}\sum_{i\in C_k} x_i` and
-    :math:`J[k, :, i, :] = \mathbb 1[\mathrm{label}_i = k]\, I / n_k` (zero for an empty cluster,
-    whose centre stays put).
-
-    :math:`\tau > 0`: by the implicit function theorem applied to :math:`c = T(c, X)`,
-    :math:`J = (I - \partial T/\partial c)^{-1}\,\partial T/\partial X`, with (:math:`u_{ik} =
-    x_i - T_k`, :math:`v_{ik} = x_i - c_k`, :math:`\bar c_i = \sum_l r_{il} c_l`)
-
-    .. math::
-        \frac{\partial T_k}{\partial c_m} &= \frac{2}{\tau N_k}\sum_i r_{ik}
-            (\delta_{km} - r_{im})\, u_{ik} v_{im}^\top, \\
-        \frac{\partial T_k}{\partial x_j} &= \frac{r_{jk}}{N_k}\Big(I + \frac{2}{\tau}\,
-            u_{jk} (c_k - \bar c_j)^\top\Big).
-
-    Dropping :math:`\partial T/\partial c` leaves the one-step Jacobian
-    :math:`\partial T/\partial X`; both tend to the :math:`\tau = 0` answer as :math:`\tau\to 0`
-    (away from ties). Cost: :math:`O(n k^2 d^2)` to build, one :math:`kd\times kd` solve.
-    """
-    Xt, Ct, np_out = check_pair(X, centers)
-    tau = check_real(temperature, "temperature", low=0.0)
-    eps = torch.finfo(Xt.dtype).eps
-    tol = math.sqrt(eps) if rtol is None else check_real(rtol, "rtol", low=0.0, low_open=True)
-    n, d = Xt.shape
-    k = Ct.shape[0]
-    with torch.no_grad():
-        Xs, Cs, _ = _shifted(Xt.detach(), Ct.detach())
-        spread = float(((Xs - Xs.mean(dim=0)) ** 2).sum(dim=1).mean().sqrt())
-        atol = tol * max(spread, float(Xs.abs().max()))
-        D = _sq_dist(Xs, Cs)
-        eye = torch.eye(d, dtype=Xt.dtype, device=Xt.device)
-        if tau == 0.0:
-            return to_output(_jacobian_hard(Xs, Cs, D, eye, atol), np_out)
-        R = torch.softmax(D / -tau, dim=1)  # (n, k)
-        N = R.sum(dim=0)
-        T = (R.T @ Xs) / N.clamp(min=torch.finfo(Xt.dtype).tiny)[:, None]
-        T = torch.where((N > 0)[:, None], T, Cs)
-        gap = float((T - Cs).abs().max())
-        if gap > atol:
-            raise _fixed_point_error("soft", gap, atol, tau)
-        Rn = R / N.clamp(min=torch.finfo(Xt.dtype).tiny)  # r_ik / N_k
-        U = Xs[:, None, :] - T[None]  # (n, k, d): x_i - T_k
-        V = Xs[:, None, :] - Cs[None]  # (n, k, d): x_i - c_k
-        W = Cs[None] - (R @ Cs)[:, None, :]  # (n, k, d): c_k - cbar_i
-        diag = torch.einsum("ik,ika,ikb->kab", Rn, U, V)
-        A = -torch.einsum("ik,im,ika,imb->kamb", Rn, R, U, V)
-        ks = torch.arange(k, device=Xt.device)
-        A[ks, :, ks, :] += diag
-        A *= 2.0 / tau
-        B = torch.einsum("ik,ab->kaib", Rn, eye) + (2.0 / tau) * torch.einsum(
-            "ik,ika,ikb->kaib", Rn, U, W
-        )
-        lhs = torch.eye(k * d, dtype=Xt.dtype, device=Xt.device) - A.reshape(k * d, k * d)
-        J, info = torch.linalg.solve_ex(lhs, B.reshape(k * d, n * d))
-        if int(info) != 0 or not bool(torch.isfinite(J).all()):
-            raise ValueError(
-                f"I - dT/dc is singular at this fixed point (temperature={tau!r}): the fixed "
-                "point is degenerate (e.g. at a phase transition of annealing), and the optimal "
-                "centres have no derivative there"
-            )
-        J = J.reshape(k, d, n, d)
-    return to_output(J, np_out)
-
-
-def _jacobian_hard(
-    Xs: torch.Tensor, Cs: torch.Tensor, D: torch.Tensor, eye: torch.Tensor, atol: float
-) -> torch.Tensor:
-    """``tau = 0``: check for ties and the fixed point, then ``1[label_i = k] I / n_k``."""
-    n, d = Xs.shape
-    k = Cs.shape[0]
-    labels = D.argmin(dim=1)
-    if k > 1:
-        two = D.topk(2, dim=1, largest=False).indices  # the two nearest, by the fast formula
-        direct = ((Xs[:, None, :] - Cs[two]) ** 2).sum(dim=2)  # (n, 2), direct differences
-        gap = (direct[:, 1] - direct[:, 0]).abs()
-        eps = torch.finfo(Xs.dtype).eps
-        scale = direct.max(dim=1).values + eps * float((Xs * Xs).sum(dim=1).max())
-        tied = gap <= 16 * (d + 2) * eps * scale
-        if bool(tied.any()):
-            i = int(tied.nonzero()[0, 0])
-            a, b = sorted(int(j) for j in two[i])
-            raise ValueError(
-                f"sample {i} is tied between centres {a} and {b} (squared distances "
-                f"{float(direct[i, 0]):.6g} and {float(direct[i, 1]):.6g}): at temperature=0 the "
-                "optimal centres jump when it moves, so they have no derivative there; move the "
-                "sample or use temperature > 0"
-            )
-        labels = torch.where(direct[:, 0] <= direct[:, 1], two[:, 0], two[:, 1])
-    onehot = torch.zeros((n, k), dtype=Xs.dtype, device=Xs.device)
-    onehot[torch.arange(n, device=Xs.device), labels] = 1.0
-    counts = onehot.sum(dim=0)
-    means = (onehot.T @ Xs) / counts.clamp(min=1)[:, None]
-    T = torch.where((counts > 0)[:, None], means, Cs)
-    gap_fp = float((T - Cs).abs().max())
-    if gap_fp > atol:
-        raise _fixed_point_error("lloyd", gap_fp, atol, 0.0)
-    W = onehot.T / counts.clamp(min=1)[:, None]  # (k, n): 1[label_i = k] / n_k
-    return W[:, None, :, None] * eye[None, :, None, :]

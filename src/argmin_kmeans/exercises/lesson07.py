@@ -2,9 +2,10 @@
 
 1. :func:`check_score_function` — write the score-function (REINFORCE) estimator of the
    gradient of an expected loss, and let the check measure its bias.
-2. :func:`check_critical_temperature` — predict the temperature at which annealing splits the
-   first cluster.
-3. :func:`check_most_influential` — read a fixed-point Jacobian: which sample moves centre 0 most?
+2. :func:`check_critical_temperature` — compute the temperature at which annealing splits the
+   first cluster of a new data set.
+3. :func:`check_straight_through_gumbel` — write the straight-through Gumbel-softmax sample:
+   one-hot forward, the soft sample's gradient backward.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from . import ExerciseError, exercise, require
 __all__ = [
     "EX1_CASES",
     "EX2_X",
+    "EX3_COSTS",
+    "EX3_TAU",
+    "EX3_THETA",
     "check_critical_temperature",
-    "check_most_influential",
     "check_score_function",
+    "check_straight_through_gumbel",
 ]
 
 #: Exercise 1: (theta, costs) pairs; the expected loss is sum_k softmax(theta)_k costs_k.
@@ -39,6 +43,11 @@ EX2_X = (
     @ np.array([[math.cos(0.5), math.sin(0.5)], [-math.sin(0.5), math.cos(0.5)]])
     + np.array([3.0, -1.0])
 )
+
+#: Exercise 3: scores, costs of the four choices, and the temperature of the soft sample.
+EX3_THETA = np.array([0.5, -0.2, 0.1, 0.0])
+EX3_COSTS = np.array([0.13, 0.98, 3.13, 1.73])
+EX3_TAU = 0.5
 
 
 def _exact(theta: np.ndarray, costs: np.ndarray) -> np.ndarray:
@@ -104,9 +113,10 @@ def check_score_function(answer: Callable[..., Any]) -> None:
 
 @exercise(
     "Exercise 2 (the first phase transition)",
-    "linearise one soft-Lloyd step around c_1 = c_2 = mean of EX2_X: move c_1 by +eps*u and c_2 by "
-    "-eps*u. To first order r_i1 = 1/2 + (eps/tau) (x_i - mean).u; work out the new c_1 and ask "
-    "when the perturbation grows. Use the covariance with 1/n (np.cov(..., bias=True)).",
+    "the lesson's linearisation: one soft-Lloyd step multiplies the gap between the centres by "
+    "(2 / tau) times the covariance of the data, so the gap first grows along the top "
+    "eigenvector once tau < 2 lambda_max. Compute lambda_max of EX2_X with the covariance "
+    "divided by n (np.cov(EX2_X.T, bias=True), then np.linalg.eigvalsh).",
 )
 def check_critical_temperature(answer: Any) -> None:
     """``answer``: the temperature below which two centres at the mean of ``EX2_X`` split."""
@@ -119,7 +129,8 @@ def check_critical_temperature(answer: Any) -> None:
     lam = np.linalg.eigvalsh(cov)
     want = 2 * lam[-1]
     if math.isclose(a, lam[-1], rel_tol=1e-3):
-        raise ExerciseError("off by a factor 2: d = ||x - c||^2 has derivative 2 (c - x)")
+        raise ExerciseError("off by a factor 2: d = ||x - c||^2 has derivative 2 (c - x), so "
+                            "tau_c = 2 lambda_max")
     if math.isclose(a, 2 * np.linalg.eigvalsh(np.cov(EX2_X.T))[-1], rel_tol=1e-3):
         raise ExerciseError(
             "that uses the sample covariance (divided by n - 1); the soft-Lloyd step averages "
@@ -135,34 +146,92 @@ def check_critical_temperature(answer: Any) -> None:
                             "along one of them")
     require(math.isclose(a, want, rel_tol=1e-2),
             f"got tau = {a:.4g}; check the linearisation: the perturbation is multiplied by "
-            "(2 / tau) times the covariance")
+            "(2 / tau) times the covariance of EX2_X (not of the lesson's blobs)")
+
+
+def _st_gumbel_reference(theta: torch.Tensor, tau: float, generator: torch.Generator
+                         ) -> torch.Tensor:
+    gumbel = -torch.empty(theta.shape, dtype=theta.dtype).exponential_(generator=generator).log()
+    soft = torch.softmax((theta + gumbel) / tau, dim=-1)
+    hard = torch.nn.functional.one_hot(soft.argmax(-1), theta.shape[-1]).to(theta.dtype)
+    return hard - soft.detach() + soft
+
+
+def _draw(sample: Callable[..., Any], M: int, seed: int) -> tuple[torch.Tensor, Any]:
+    """``M`` copies of EX3_THETA (requiring grad) and ``sample``'s output on them."""
+    theta = torch.tensor(EX3_THETA).expand(M, -1).clone().requires_grad_()
+    return theta, sample(theta, EX3_TAU, torch.Generator().manual_seed(seed))
+
+
+def _grads(theta: torch.Tensor, y: torch.Tensor) -> np.ndarray | None:
+    """Per-row gradients of ``y . EX3_COSTS`` (``None`` if no gradient reaches theta)."""
+    if not y.requires_grad:
+        return None
+    cost = torch.tensor(EX3_COSTS, dtype=y.dtype)
+    (grad,) = torch.autograd.grad((y @ cost).sum(), theta, allow_unused=True)
+    return None if grad is None else grad.detach().double().numpy()
 
 
 @exercise(
-    "Exercise 3 (the most influential sample)",
-    "J[0] has shape (n_features, n_samples, n_features): for every sample i take the Frobenius "
-    "norm of J[0, :, i, :] (the 2 x 2 block dc_0/dx_i) and return the index of the largest.",
+    "Exercise 3 (straight-through Gumbel-softmax)",
+    "three steps, as in section 2: Gumbel noise G = -log(E) with E exponential "
+    "(torch.empty_like(theta).exponential_(generator=generator)); the soft sample "
+    "softmax((theta + G) / tau) along dim 1; its one-hot argmax (F.one_hot, in theta's dtype). "
+    "Then combine hard and soft so that the value is hard and the gradient is soft's.",
+    code=True,
 )
-def check_most_influential(answer: Any, J: Any) -> None:
-    """``answer``: the index ``i`` maximising ``||J[0, :, i, :]||_F`` for ``J`` from
-    :func:`argmin_kmeans.relax.fixed_point_jacobian`."""
-    Jn = J.detach().cpu().numpy() if isinstance(J, torch.Tensor) else np.asarray(J)
-    require(Jn.ndim == 4, "J should be the (n_clusters, n_features, n_samples, n_features) array")
-    if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, np.integer)):
-        raise ExerciseError(f"answer should be a sample index (an int), got {answer!r}")
-    n = Jn.shape[2]
-    require(0 <= int(answer) < n, f"a sample index is in [0, {n - 1}], got {answer}")
-    block = np.sqrt((Jn[0] ** 2).sum(axis=(0, 2)))  # (n,)
-    total = np.sqrt((Jn**2).sum(axis=(1, 3))).sum(axis=0)
-    want = int(np.argmax(block))
-    if int(answer) == want:
-        return
-    if int(answer) == int(np.argmax(total)):
-        raise ExerciseError("that sample moves all the centres most in total; the question is "
-                            "about centre 0 only (J[0])")
-    if int(answer) == int(np.argmin(block)):
-        raise ExerciseError("that is the sample that moves centre 0 the *least*")
-    raise ExerciseError(
-        f"sample {int(answer)} moves centre 0 by {block[int(answer)]:.3g} per unit move; another "
-        f"sample reaches {block.max():.3g}"
+def check_straight_through_gumbel(answer: Callable[..., Any]) -> None:
+    """``answer``: a function ``(theta (M, K) requiring grad, tau, generator) -> (M, K)``: one
+    straight-through Gumbel-softmax sample per row. The check tests the forward (one-hot rows
+    with the frequencies softmax(theta)) and the mean of the gradients of ``y . EX3_COSTS``
+    against the reference estimator's."""
+    require(callable(answer), f"answer should be a function, got {type(answer).__name__}")
+    M, K = 40_000, len(EX3_THETA)
+    try:
+        theta, y = _draw(answer, M, seed=3)
+    except Exception as e:  # the student's code: report, do not crash the check
+        raise ExerciseError(f"your function raised {type(e).__name__}: {e}") from e
+    require(isinstance(y, torch.Tensor),
+            f"return a torch tensor (autograd must reach theta), got {type(y).__name__}")
+    require(tuple(y.shape) == (M, K), f"expected shape ({M}, {K}) (one sample per row), got "
+            f"{tuple(y.shape)}")
+    v = y.detach().double()
+    require(bool(torch.isfinite(v).all()), "your samples contain NaN or inf")
+    onehot = ((v - v.round()).abs().max() < 1e-9) and bool((v.round().sum(1) == 1).all())
+    if not onehot:
+        if bool(((v.sum(1) - 1).abs() < 1e-9).all()) and bool((v >= 0).all()):
+            raise ExerciseError("that is the soft sample: the forward value must be the hard "
+                                "one-hot sample, hard - soft.detach() + soft")
+        raise ExerciseError("each row's value must be a one-hot vector (a single 1)")
+    freq = v.round().mean(0).numpy()
+    p = np.exp(EX3_THETA - EX3_THETA.max())
+    p /= p.sum()
+    if freq.max() == 1.0:
+        raise ExerciseError("every row picks the same choice: add Gumbel noise to theta before "
+                            "the argmax (argmax(theta + G) is distributed as softmax(theta))")
+    se = np.sqrt(p * (1 - p) / M)
+    require(bool((np.abs(freq - p) <= 5 * se).all()),
+            f"the one-hot rows come out with frequencies {np.round(freq, 3).tolist()}, but "
+            f"argmax(theta + G) is distributed as softmax(theta) = {np.round(p, 3).tolist()}")
+    try:
+        grads = _grads(theta, y)
+    except RuntimeError as e:  # e.g. a graph that does not reach theta
+        raise ExerciseError(f"the backward failed: {e}") from e
+    require(grads is not None, "no gradient reaches theta: the backward must be the soft "
+            "sample's (return hard - soft.detach() + soft, without detaching soft everywhere)")
+    assert grads is not None  # for mypy
+    require(float(np.abs(grads).max()) > 0, "the gradient is zero: hard - soft + soft has no "
+            "gradient left; detach one of the two soft terms: hard - soft.detach() + soft")
+    ref = _grads(*_draw(_st_gumbel_reference, 4 * M, seed=4))
+    assert ref is not None
+    mean, want = grads.mean(0), ref.mean(0)
+    tol = 5 * np.sqrt(grads.var(0) / M + ref.var(0) / (4 * M)) + 1e-9
+    if not (np.abs(mean - want) <= tol).all() and (np.abs(mean + want) <= tol).all():
+        raise ExerciseError("the gradient has the wrong sign: return hard - soft.detach() + "
+                            "soft, not hard + soft.detach() - soft")
+    require(
+        bool((np.abs(mean - want) <= tol).all()),
+        f"your gradients average to {np.round(mean, 3).tolist()}, the straight-through "
+        f"Gumbel estimator's to {np.round(want, 3).tolist()}: the backward should be that of "
+        f"softmax((theta + G) / tau) at tau = {EX3_TAU}",
     )

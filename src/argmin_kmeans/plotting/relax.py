@@ -1,4 +1,5 @@
-"""Plots for lesson 07 (gradients through the choice) and its README figures.
+"""Plots for lessons 07 (gradients through the choice) and 08 (learning through k-means), and
+their README figures.
 
 ``soft_kmeans_figure`` and ``bias_variance_figure`` (fixed seeds) are README figures, listed in
 :mod:`argmin_kmeans.plotting.figures`.
@@ -19,12 +20,14 @@ from matplotlib.figure import Figure
 
 from .. import relax as rx
 from .._validation import ArrayLike
+from ..datasets import square_blobs
 
 __all__ = [
     "bias_variance_figure",
     "plot_bias_variance",
     "plot_influence",
     "plot_soft_assignments",
+    "plot_split",
     "soft_kmeans_figure",
 ]
 
@@ -84,9 +87,10 @@ def plot_bias_variance(
         axes = list(axs)
     fig = cast(Figure, axes[0].figure)
     t = np.asarray(temperatures, dtype=float)
-    for (name, (bias, std)), marker in zip(rows.items(), "os^v"):
-        axes[0].plot(t, bias, marker=marker, label=name)
-        axes[1].plot(t, std, marker=marker, label=name)
+    styles = zip("os^v", ["-", "--", "-.", ":"])
+    for (name, (bias, std)), (marker, ls) in zip(rows.items(), styles):
+        axes[0].plot(t, bias, marker=marker, ls=ls, label=name)
+        axes[1].plot(t, std, marker=marker, ls=ls, label=name)
     for (name, (b, s)), ls in zip((references or {}).items(), ["--", ":", "-."]):
         if b > 0:
             axes[0].axhline(b, color="0.3", ls=ls, lw=1, label=name)
@@ -98,6 +102,31 @@ def plot_bias_variance(
     for ax in axes:
         ax.legend(fontsize=8)
         ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def plot_split(
+    temperatures: Sequence[float],
+    separations: Mapping[str, Sequence[float]],
+    tau_c: float,
+    ax: Axes | None = None,
+) -> Figure:
+    r"""Deterministic annealing's first phase transition: the largest distance between two
+    centres against the temperature, one line per run (``separations`` maps a run's name to
+    its values at ``temperatures``), with the critical temperature :math:`\tau_c` marked.
+    The temperature axis is reversed (cooling runs left to right)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.0, 3.4), layout="constrained")
+    fig = cast(Figure, ax.figure)
+    t = np.asarray(temperatures, dtype=float)
+    for (name, sep), (marker, ls) in zip(separations.items(), zip("os^v", ["-", "--", "-.", ":"])):
+        ax.plot(t, np.asarray(sep, dtype=float), marker=marker, ms=4, ls=ls, label=name)
+    ax.axvline(tau_c, color="0.3", ls=":", lw=1.2, label=f"τ_c = 2λ_max = {tau_c:.2f}")
+    ax.set(xlabel="temperature τ (cooling →)", ylabel="largest distance between centres",
+           title="Equal centres stay equal; perturbed ones split below τ_c")
+    ax.invert_xaxis()
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
     return fig
 
 
@@ -131,13 +160,6 @@ def plot_influence(
 # --------------------------------------------------------------------------- README figures
 
 
-def _blobs() -> torch.Tensor:
-    g = torch.Generator().manual_seed(0)
-    means = torch.tensor([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0], [4.0, 4.0]], dtype=torch.float64)
-    return means.repeat_interleave(50, 0) + 0.7 * torch.randn(200, 2, generator=g,
-                                                               dtype=torch.float64)
-
-
 def _converge(X: torch.Tensor, C: torch.Tensor, tau: float, steps: int = 2000) -> torch.Tensor:
     for _ in range(steps):
         new = torch.as_tensor(rx.soft_lloyd_step(X, C, tau))
@@ -149,7 +171,7 @@ def _converge(X: torch.Tensor, C: torch.Tensor, tau: float, steps: int = 2000) -
 
 def soft_kmeans_figure(small: bool = False) -> Figure:
     """Soft k-means responsibilities at the fixed points of a cooling schedule."""
-    X = _blobs()
+    X = square_blobs()
     C = X[[0, 50, 100, 150]].clone()
     by_tau = {}
     for tau in (12.0, 2.0, 0.3):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
 from ..lesson07 import EX2_X
 
-__all__ = ["score_function", "critical_temperature", "most_influential"]
+__all__ = ["score_function", "critical_temperature", "straight_through_gumbel"]
 
 
 def score_function(
@@ -27,7 +25,8 @@ def score_function(
 
 
 def critical_temperature() -> float:
-    """Exercise 2. With ``c_1 = m + eps u`` and ``c_2 = m - eps u`` (``m`` the mean),
+    """Exercise 2. The lesson's ``tau_c = 2 lambda_max`` on ``EX2_X``. Why: with
+    ``c_1 = m + eps u`` and ``c_2 = m - eps u`` (``m`` the mean),
     ``d_i2 - d_i1 = 4 eps (x_i - m).u``, so ``r_i1 = 1/2 + (eps/tau) (x_i - m).u`` to first order;
     ``sum_i r_i1 = n/2`` and the new ``c_1 = m + (2 eps / tau) Sigma u`` with ``Sigma`` the
     covariance (1/n). The perturbation is multiplied by ``(2/tau) Sigma``: it grows along the top
@@ -35,8 +34,15 @@ def critical_temperature() -> float:
     return float(2 * np.linalg.eigvalsh(np.cov(EX2_X.T, bias=True))[-1])
 
 
-def most_influential(J: Any) -> int:
-    """Exercise 3. The Frobenius norm of each ``2 x 2`` block ``dc_0/dx_i``; the largest is a
-    sample between centre 0 and a neighbour, where a move changes its responsibilities most."""
-    Jn = J.detach().cpu().numpy() if isinstance(J, torch.Tensor) else np.asarray(J)
-    return int(np.argmax(np.sqrt((Jn[0] ** 2).sum(axis=(0, 2)))))
+def straight_through_gumbel(
+    theta: torch.Tensor, tau: float, generator: torch.Generator
+) -> torch.Tensor:
+    """Exercise 3. One Gumbel-softmax sample per row, made hard forward: the value is the
+    one-hot ``hard`` (``- soft.detach() + soft`` adds exactly 0 up to rounding), the gradient
+    is the soft sample's. ``argmax(soft) = argmax(theta + G)`` for any ``tau > 0``, so the
+    forward sample is distributed as ``softmax(theta)`` (the Gumbel-max trick); ``tau`` only
+    shapes the backward."""
+    gumbel = -torch.empty_like(theta).exponential_(generator=generator).log()
+    soft = torch.softmax((theta + gumbel) / tau, dim=1)
+    hard = torch.nn.functional.one_hot(soft.argmax(1), theta.shape[1]).to(theta.dtype)
+    return hard - soft.detach() + soft
