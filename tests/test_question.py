@@ -119,6 +119,28 @@ def test_moves_count_the_steps_in_which_a_centre_won_a_sample() -> None:
     assert int(run.moves.max()) <= 40 and int(run.moves[:3].sum()) >= 40  # every batch has a winner
 
 
+def test_a_centre_sitting_on_its_only_sample_never_moves() -> None:
+    """Its gradient 2 m_k (c_k - x) is 0 even in the steps whose batch contains the sample."""
+    g = torch.Generator().manual_seed(5)
+    X = torch.cat([torch.rand(30, 2, generator=g, dtype=torch.float64),
+                   torch.tensor([[10.0, 10.0]], dtype=torch.float64)])
+    C0 = torch.stack([X[0], X[30]])
+    run = q.question_experiment(X, C0, n_steps=60, batch_size=10, lr=1e-2, seed=3)
+    gb = torch.Generator().manual_seed(3)
+    hits = sum(bool((torch.randint(31, (10,), generator=gb) == 30).any()) for _ in range(60))
+    assert hits > 0 and run.moves[1] == 0 and torch.equal(run.centers[1], X[30])
+
+
+def test_the_same_centres_move_in_every_step_of_both_implementations() -> None:
+    X, C0 = small(4, k=5)
+    runs = [q.question_experiment(X, C0, n_steps=25, batch_size=6, lr=1e-2, seed=1,
+                                  record_every=1, implementation=impl)
+            for impl in ("question", "core")]
+    moved = [(r.history.centers[1:] != r.history.centers[:-1]).any(dim=2) for r in runs]
+    assert moved[0].shape == (25, 5) and torch.equal(moved[0], moved[1])
+    assert 0 < int(moved[0].sum()) < 25 * 5  # some centres sit still in some steps
+
+
 @pytest.fixture
 def one_thread():
     """4001 steps of tiny ops: one intra-op thread avoids thread-pool stalls on a busy machine."""

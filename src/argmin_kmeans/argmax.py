@@ -3,7 +3,7 @@ r"""Why argmax (and argmin) has zero gradient: the evidence as data.
 Nudge one input of ``argmax`` by a small :math:`\delta` and the index does not move, so the
 central finite-difference slope
 :math:`(\arg\max(z + \delta e_j) - \arg\max(z - \delta e_j)) / (2\delta)` is exactly 0 (lesson
-01 calls the vector :math:`z`; the functions here call it ``t``, after the answer's code).
+01 calls the vector :math:`z`; the functions here call it ``t``).
 Only where two entries tie does a nudge change the index — and there it jumps, so there is no
 derivative at all. Almost everywhere the derivative is 0; nowhere is it useful.
 """
@@ -19,7 +19,7 @@ from ._validation import check_real
 
 __all__ = ["QUESTION_T", "ArgmaxEvidence", "argmax_zero_gradient"]
 
-#: The vector from the question's answer; its argmax is 6.
+#: Lesson 01's demo vector z (ten entries, indexed from 0); its argmax is 6, its margin 0.1181.
 QUESTION_T: tuple[float, ...] = (
     -0.0627, 0.1373, 0.0616, -1.7994, 0.8853, -0.0656, 1.0034, 0.6974, -0.2919, -0.0456,
 )

@@ -18,8 +18,10 @@ a fraction :math:`2\eta m_k` of the way to the mean of the samples it won. With
 :math:`m_k \approx b/K = 5` and :math:`\eta = 10^{-5}` that is :math:`10^{-4}` per step.
 A per-centre step :math:`\eta_k = 1/(2 m_k)` would jump to that batch mean at every step and
 never settle; :math:`\eta_k = 1/(2 N_k)` with the cumulative count :math:`N_k` (all batch
-samples centre *k* has won so far) is mini-batch k-means
-(:func:`argmin_kmeans.stochastic.minibatch_step`, scikit-learn's ``MiniBatchKMeans``). With
+samples centre *k* has won so far) is one decreasing step that settles: mini-batch k-means
+(:func:`argmin_kmeans.stochastic.minibatch_step`, scikit-learn's ``MiniBatchKMeans`` with
+``reassignment_ratio=0``). It fixes the step, not the start: on the question's uniform data it
+still leaves centres with a single sample (lesson 02). With
 the full data as the batch (:math:`m_k = n_k`, :math:`s_k = S_k`), :math:`\eta_k = 1/(2 n_k)`
 is Lloyd's update.
 

@@ -1,10 +1,11 @@
 """Checks for lesson 02, "the question's k-means by gradient descent".
 
 1. :func:`check_steps_with_point` — a prediction: in how many of the 4001 steps does the batch
-   contain one given point (the only steps in which a lone centroid moves)? (Lesson 05's
+   contain one given point (the only steps in which a lone centroid can move)? (Lesson 05's
    exercise 1 asks how far a step moves a centre; this one asks how often it moves at all.)
 2. :func:`check_vectorized_loss` — a differentiable k-means loss without the ``(K, n, d)``
-   difference tensor.
+   difference tensor (checked on the bytes autograd keeps for backward; a tensor built and freed
+   under ``torch.no_grad()`` is not seen).
 3. :func:`check_one_cluster_loss` — the expected loss of the no-clustering baseline on uniform
    data.
 """
@@ -74,8 +75,8 @@ def _problem() -> tuple[torch.Tensor, torch.Tensor]:
 
 @exercise(
     "Exercise 2 (a vectorized loss)",
-    "answer is a function loss(X, centers) -> 0-d tensor, differentiable w.r.t. centers, that "
-    "never builds the (K, n, d) difference tensor. Two stages: first find each point's label "
+    "answer is a function loss(X, centers) -> 0-d tensor, differentiable w.r.t. centers, "
+    "without the (K, n, d) difference tensor. Two stages: first find each point's label "
     "(the index of its nearest centre) without gradient, then gather each point's own centroid "
     "and add up the squared distances to it only.",
     code=True,

@@ -12,8 +12,9 @@ def steps_with_point(n_steps: int = 4001, batch_size: int = 100, n_samples: int 
     :math:`b` independent draws misses it with probability :math:`(1 - 1/n)^b = 0.999^{100} =
     0.9048`, so it contains the point with probability 0.0952, and over 4001 steps that is
     :math:`4001 \cdot 0.0952 = 380.8` steps on average. (Not :math:`4001 \cdot 100/1000 = 400.1`:
-    that counts *draws*, and a batch can draw the point more than once.) A lone centroid therefore
-    moves in about one step in ten, and each time only a fraction :math:`2\eta m_k` of the way.
+    that counts *draws*, and a batch can draw the point more than once.) A lone centroid can
+    therefore move in only about one step in ten, each time only a fraction :math:`2\eta m_k` of the
+    way, and not at all if it sits exactly on its point (its gradient :math:`2 m_k (c_k - x)` is 0).
     """
     return n_steps * (1.0 - (1.0 - 1.0 / n_samples) ** batch_size)
 
