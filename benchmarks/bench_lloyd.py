@@ -83,14 +83,13 @@ def make_data(n: int, d: int, k: int, dtype: str = "float32"):
 
 
 def e_step() -> str:
-    """Which implementation of the E-step pass ``lloyd_step`` runs here."""
-    from argmin_kmeans import _kernel
+    """Which implementation of the E-step pass ``lloyd_step`` runs here, and why."""
+    from argmin_kmeans import kernel
 
-    if _kernel.use_compiled and _kernel._fastpass is not None:
-        build = ["baseline", "AVX2", "AVX-512"][_kernel._fastpass.level()]
-        return f"compiled pass, {build} build"
-    reason = "ARGMIN_KMEANS_PURE_TORCH=1" if _kernel._fastpass is not None else "not built"
-    return f"torch loop (compiled pass off: {reason})"
+    st = kernel.compiled_state()
+    if st.available:
+        return f"compiled pass, {st.reason}, {kernel.rule_text(st.builds[st.level])}"
+    return f"torch loop (the compiled pass is {st.reason})"
 
 
 def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int,
@@ -214,6 +213,47 @@ def gradient_table(threads: int, repeats: int) -> None:
         print(f"| {n:,} | {d} | {k} | {q:.0f} | {o:.0f} | {g:.0f} | **{o / q:.2f}** |", flush=True)
 
 
+#: (d, k) of the rule table: where the compiled pass and the torch loop cross over
+RULE = [(2, 8), (16, 16), (32, 8), (64, 4), (64, 16), (64, 64), (96, 8), (128, 4), (128, 16),
+        (128, 32), (200, 8), (200, 16), (200, 20), (200, 32)]
+
+
+def rule_table(repeats: int, n: int = 50_000) -> None:
+    """ns per sample, one thread, labels and sums (a Lloyd step's pass): each compiled build
+    this CPU runs against the torch loop, on float32 data; CPU time of the calling thread (the
+    pass runs in it), so other processes on the machine disturb it less than wall time."""
+    import torch
+
+    from argmin_kmeans import kernel
+
+    torch.set_num_threads(1)
+    st = kernel.compiled_state()
+    levels = list(range(st.cpu_level + 1))
+    names = [st.builds[lv] for lv in levels]
+    print("\n| d | k | " + " | ".join(f"{b} ns/sample" for b in names)
+          + " | torch loop ns/sample | " + " | ".join(f"{b} / torch" for b in names) + " |")
+    print("|---" * (3 + 2 * len(levels)) + "|")
+    for d, k in RULE:
+        X, C = make_data(n, d, k)
+        res = {}
+        for key in [*levels, "torch"]:
+            kw = {"backend": "torch"} if key == "torch" else {"backend": "compiled", "level": key}
+
+            def f(kw=kw, X=X, C=C):
+                kernel.fused_pass(X, C, with_sums=True, with_inertia=False, threads=1, **kw)
+
+            f()
+            best = float("inf")
+            for _ in range(repeats):
+                t0 = time.thread_time()
+                f()
+                best = min(best, time.thread_time() - t0)
+            res[key] = 1e9 * best / n
+        cells = [f"{res[lv]:.1f}" for lv in levels] + [f"{res['torch']:.1f}"]
+        cells += [f"**{res[lv] / res['torch']:.2f}**" for lv in levels]
+        print(f"| {d} | {k} | " + " | ".join(cells) + " |", flush=True)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -239,7 +279,7 @@ def main() -> None:
     ap.add_argument("--one", nargs=5, metavar=("IMPL", "N", "D", "K", "DTYPE"),
                     help=argparse.SUPPRESS)
     ap.add_argument("--configs", default=None, help="e.g. '100000,2,8,float32;100000,64,64,float64'")
-    ap.add_argument("--only", choices=["sklearn", "small", "gradient"], default=None)
+    ap.add_argument("--only", choices=["sklearn", "small", "gradient", "rule"], default=None)
     args = ap.parse_args()
     if args.one:
         impl, n, d, k, dt = args.one[0], *map(int, args.one[1:4]), args.one[4]
@@ -256,6 +296,8 @@ def main() -> None:
         small_table(args.threads, max(args.repeats, 7))
     if args.only in (None, "gradient"):
         gradient_table(args.threads, args.repeats)
+    if args.only == "rule":
+        rule_table(max(args.repeats, 9))
 
 
 def sklearn_table(configs, args) -> None:

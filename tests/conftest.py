@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -58,48 +57,56 @@ def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 # --------------------------------------------------------------------------- the kernel's paths
 
+#: the kernel's backends (``argmin_kmeans.kernel``): "auto" (as shipped: small problems take
+#: the small path), the compiled pass on every size, the torch loop on every size
+BACKENDS = ["auto", "compiled", "torch"]
+
 
 def require_compiled() -> None:
-    """The compiled pass (``_fastpass``, built by ``make venv``), or a skip (a failure under
-    CI=true: the course machines have a C compiler, so a missing build is a bug there)."""
-    from argmin_kmeans import _kernel
+    """The compiled pass (``kernel/_fastpass``, built by ``make venv``), or a skip (a failure
+    under CI=true: the course machines have a C compiler, so a missing build is a bug there)."""
+    from argmin_kmeans import kernel
 
-    if _kernel._fastpass is None:
-        message = "the compiled pass was not built (no C compiler?): the torch loop is used"
+    st = kernel.compiled_state()
+    if not st.available:
+        message = f"the compiled pass is {st.reason}: the torch loop is used"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)
 
 
-@contextmanager
-def kernel_settings(**values: Any) -> Iterator[None]:
-    """Set ``argmin_kmeans._kernel`` module settings (``SMALL_ELEMENTS``, ``use_compiled``,
-    ``simd_level``, ...) for the duration of a ``with`` block, then restore them."""
-    from argmin_kmeans import _kernel
-
-    saved = {name: getattr(_kernel, name) for name in values}
-    for name, value in values.items():
-        setattr(_kernel, name, value)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(_kernel, name, value)
-
-
-#: the settings that send every problem down the general path (no small path)
-GENERAL_PATH = {"SMALL_ELEMENTS": 0, "SMALL_PLANE": 0}
-
-
-@pytest.fixture(scope="module", params=["default", "compiled", "torch"])
+@pytest.fixture(params=BACKENDS)
 def kernel_path(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run a test on each path of the kernel: as shipped (small problems take the small
-    path), the general path by the compiled loop, and the general path by the torch loop.
-    Module-scoped (hypothesis tests may use it); restores the settings it changes."""
+    """Run a test on each backend of the kernel: every pass inside the test (public functions
+    included) runs on it (``kernel.use_backend``), whatever the problem's size."""
+    from argmin_kmeans import kernel
+
     if request.param == "compiled":
         require_compiled()
-    if request.param == "default":
+    with kernel.use_backend(request.param):
         yield request.param
-        return
-    with kernel_settings(**GENERAL_PATH, use_compiled=request.param == "compiled"):
-        yield request.param
+
+
+# --------------------------------------------------------------------------- xdist
+
+
+#: test files whose tests must run on one worker under ``pytest -n N``: they share expensive
+#: module-scoped launches (tests/test_distributed.py: real processes)
+ONE_WORKER = ("tests/test_distributed.py",)
+
+
+@pytest.hookimpl(optionalhook=True)  # called only where pytest-xdist is installed
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``pytest -n N``: the tests of each :data:`ONE_WORKER` file go to one worker; every
+    other test is scheduled on its own, as with ``--dist load``. (xdist's ``loadgroup`` would do
+    this with marks, but its test-id rewriting does not work with pytest 9's node ids.)"""
+    if config.getvalue("dist") != "load":
+        return None  # the user asked for another mode
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerFiles(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path in ONE_WORKER else nodeid
+
+    return OneWorkerFiles(config, log)

@@ -6,6 +6,8 @@ pytest, no scikit-learn). Each runs inside an initialised process group and retu
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from typing import Any
 
@@ -21,8 +23,8 @@ from argmin_kmeans.distributed import (
 )
 
 
-def _shard(X: np.ndarray) -> np.ndarray:
-    lo, hi = row_range(X.shape[0], dist.get_rank(), dist.get_world_size())
+def _shard(X: np.ndarray, group: Any = None) -> np.ndarray:
+    lo, hi = row_range(X.shape[0], dist.get_rank(group), dist.get_world_size(group))
     return X[lo:hi]
 
 
@@ -35,26 +37,42 @@ def _record(h: Any) -> dict[str, Any]:
             "types": (type(h.centers).__name__, type(h.labels).__name__)}
 
 
-def suite(data: dict[str, np.ndarray], k: int, seed: int) -> dict[str, Any]:
-    """Everything one launch checks: float64 twice, float32, tensors, tiny data with more ranks
-    than rows, k-means‖ on the blobs and on the tiny data, and all_reduce timings."""
-    out: dict[str, Any] = {"world": dist.get_world_size(), "rank": dist.get_rank()}
+def suite(data: dict[str, np.ndarray], k: int, seed: int, group: Any = None) -> dict[str, Any]:
+    """Everything one world checks: float64 twice, float32, tensors, tiny data with more ranks
+    than rows, k-means‖ on the blobs and on the tiny data, and all_reduce timings (2 ranks)."""
+    g = group
+    out: dict[str, Any] = {"world": dist.get_world_size(g), "rank": dist.get_rank(g)}
     X64, C64 = data["X64"], data["C64"]
-    out["f64"] = _record(lloyd_distributed(_shard(X64), C64, max_iter=50))
-    out["f64_again"] = _record(lloyd_distributed(_shard(X64), C64, max_iter=50))
-    out["f32"] = _record(lloyd_distributed(_shard(X64.astype(np.float32)),
-                                           C64.astype(np.float32), max_iter=50))
-    out["tensor"] = _record(lloyd_distributed(torch.from_numpy(_shard(X64)),
-                                              torch.from_numpy(C64), max_iter=50))
-    out["ties32"] = _record(lloyd_distributed(_shard(data["ties"]).astype(np.float32),
-                                              data["ties_init"].astype(np.float32), max_iter=0))
-    out["tiny"] = _record(lloyd_distributed(_shard(data["tiny"]), data["tiny"][:2], max_iter=10))
-    out["tiny_rows"] = _shard(data["tiny"]).shape[0]
-    out["kpar"] = kmeans_parallel_init(_shard(X64), k, seed=seed)
-    out["kpar_tiny"] = kmeans_parallel_init(_shard(data["tiny"]), 3, rounds=1, seed=seed)
-    if dist.get_world_size() == 2:
-        out["timings"] = allreduce_timings([8, 4096], repeats=3)
+    out["f64"] = _record(lloyd_distributed(_shard(X64, g), C64, max_iter=50, group=g))
+    out["f64_again"] = _record(lloyd_distributed(_shard(X64, g), C64, max_iter=50, group=g))
+    out["f32"] = _record(lloyd_distributed(_shard(X64.astype(np.float32), g),
+                                           C64.astype(np.float32), max_iter=50, group=g))
+    out["tensor"] = _record(lloyd_distributed(torch.from_numpy(_shard(X64, g)),
+                                              torch.from_numpy(C64), max_iter=50, group=g))
+    out["ties32"] = _record(lloyd_distributed(_shard(data["ties"], g).astype(np.float32),
+                                              data["ties_init"].astype(np.float32), max_iter=0,
+                                              group=g))
+    out["tiny"] = _record(lloyd_distributed(_shard(data["tiny"], g), data["tiny"][:2],
+                                            max_iter=10, group=g))
+    out["tiny_rows"] = _shard(data["tiny"], g).shape[0]
+    out["kpar"] = kmeans_parallel_init(_shard(X64, g), k, seed=seed, group=g)
+    out["kpar_tiny"] = kmeans_parallel_init(_shard(data["tiny"], g), 3, rounds=1, seed=seed,
+                                            group=g)
+    if dist.get_world_size(g) == 2:
+        out["timings"] = allreduce_timings([8, 4096], repeats=3, group=g)
+        out["bad_inputs"] = bad_inputs(g)
     return out
+
+
+def every_world(data: dict[str, np.ndarray], k: int, seed: int) -> dict[int, dict[str, Any]]:
+    """One launch for every world size: in a world of ``W`` processes, the groups of ranks
+    ``[0]``, ``[0, 1]``, ..., ``[0, ..., W - 1]`` each run :func:`suite` (and the 2-rank group
+    :func:`bad_inputs`); returns this rank's result per world size it is part of. Every rank
+    creates every group (``new_group`` is collective over the default group)."""
+    W = dist.get_world_size()
+    groups = {w: dist.new_group(ranks=list(range(w))) for w in range(1, W + 1)}
+    rank = dist.get_rank()
+    return {w: suite(data, k, seed, groups[w]) for w in range(1, W + 1) if rank < w}
 
 
 def raise_on(bad_rank: int, X: np.ndarray, C: np.ndarray) -> None:
@@ -65,9 +83,9 @@ def raise_on(bad_rank: int, X: np.ndarray, C: np.ndarray) -> None:
     lloyd_distributed(_shard(X), C)
 
 
-def bad_inputs() -> list[str]:
+def bad_inputs(group: Any = None) -> list[str]:
     """Three inconsistent inputs, each caught on every rank; returns this rank's messages."""
-    r = dist.get_rank()
+    r = dist.get_rank(group)
     rng = np.random.default_rng(0)
     messages = []
     cases = [
@@ -81,7 +99,7 @@ def bad_inputs() -> list[str]:
     ]
     for X, C in cases:
         try:
-            lloyd_distributed(X, C)
+            lloyd_distributed(X, C, group=group)
             messages.append("no error")
         except (TypeError, ValueError) as e:
             messages.append(f"{type(e).__name__}: {e}")
@@ -92,4 +110,13 @@ def stall(seconds: float) -> None:
     """Rank 1 sleeps instead of joining the collective that rank 0 waits in."""
     if dist.get_rank() == 1:
         time.sleep(seconds)
+    dist.all_reduce(torch.zeros(1))
+
+
+def segfault_on(bad_rank: int) -> None:
+    """Rank ``bad_rank`` dies by SIGSEGV (no Python error, as a crash in C would) while the
+    others wait for it in a collective, and then see their connection reset."""
+    if dist.get_rank() == bad_rank:
+        time.sleep(0.3)  # the other ranks are in the collective by now
+        os.kill(os.getpid(), signal.SIGSEGV)
     dist.all_reduce(torch.zeros(1))

@@ -150,3 +150,65 @@ def test_half_precision_is_refused_with_the_reason(dtype) -> None:
         ak.lloyd_step(X.to(dtype), C.to(dtype))
     with pytest.raises(TypeError, match=r"X has dtype float16.*astype\(np.float32\)"):
         ak.assign(X.numpy().astype(np.float16), C.numpy().astype(np.float16))
+
+
+# --------------------------------------------------------------------------- unclear before
+
+
+@pytest.mark.parametrize("fn", ALL)
+def test_no_features(fn) -> None:
+    with pytest.raises(ValueError, match=r"X has n_features=0 \(shape \(20, 0\)\): need at least"):
+        fn(X[:, :0], C[:, :0])
+
+
+def test_subnormal_data_get_labels_and_a_clear_error_for_the_loss() -> None:
+    # float64 at 1e-309 and float32 at 1e-39 are subnormal: the kernel's power-of-two scale is
+    # clamped to what the dtype represents (2**1022, 2**126) and the labels are those of the
+    # unscaled problem; the inertia (1e-615, 1e-75) is not a number of the dtype
+    Xb = torch.tensor(np.random.default_rng(2).normal(size=(5000, 2)))
+    Cb = Xb[:4].clone()
+    want = ak.assign(Xb, Cb)
+    for dtype, tiny, loss in [(torch.float64, 1e-309, "e-6"), (torch.float32, 1e-39, "e-7")]:
+        Xt, Ct = (Xb * tiny).to(dtype), (Cb * tiny).to(dtype)
+        got = ak.assign(Xt, Ct)
+        assert float((got == want).double().mean()) > 0.99  # subnormals keep fewer digits
+        with pytest.raises(ValueError, match=rf"the inertia \(\d\.\d+{loss}\d+\) is outside the "
+                                             rf"range of {dtype}"):
+            ak.kmeans_loss(Xt, Ct)
+
+
+def test_a_one_row_array_with_a_negative_stride_is_read() -> None:
+    row = np.arange(6.0).reshape(2, 3)[::-2]  # one row, stride -48 bytes
+    assert row.shape == (1, 3) and row.strides[0] < 0
+    assert ak.assign(row, row.copy()).tolist() == [0]
+    assert float(ak.kmeans_loss(row, np.array([[3.0, 4.0, 6.0]]))) == 1.0
+
+
+def test_sparse_input_is_refused_with_a_recipe() -> None:
+    with pytest.raises(TypeError, match=r"X is a sparse tensor \(layout torch.sparse_coo\).*"
+                                        r"X.to_dense\(\)"):
+        ak.assign(X.to_sparse(), C)
+    with pytest.raises(TypeError, match=r"centers is a sparse tensor.*to_dense"):
+        ak.lloyd_step(X, C.to_sparse())
+
+
+def test_masked_arrays_are_refused_not_silently_unmasked() -> None:
+    Xm = np.ma.masked_array(X.numpy(), mask=X.numpy() > 1.0)
+    with pytest.raises(TypeError, match=r"X is a masked array \(numpy.ma\).*ignore its mask"):
+        ak.assign(Xm, C.numpy())
+    with pytest.raises(TypeError, match="sample_weight is a masked array"):
+        ak.fit(X, C, "lloyd", sample_weight=np.ma.masked_array(np.ones(20), mask=[1] + [0] * 19))
+
+
+def test_huge_and_complex_sample_weights_are_named() -> None:
+    with pytest.raises(ValueError, match=r"sample_weight sums to inf.*1e\+308.*divide it by"):
+        ak.fit(X, C, "lloyd", sample_weight=np.full(20, 1e308))
+    w = np.ones(20)
+    w[10] = 1e39  # finite in float64, beyond float32: the weighted loss of float32 data overflows
+    with pytest.raises(ValueError, match=r"overflow torch.float32: sample_weight is as large as "
+                                         r"1e\+39; divide sample_weight by its maximum"):
+        ak.fit(X.float(), C.float(), "lloyd", sample_weight=w)
+    with pytest.raises(TypeError, match="sample_weight has complex values"):
+        ak.fit(X, C, "lloyd", sample_weight=np.ones(20) + 1j)
+    with pytest.raises(TypeError, match="sample_weight has dtype torch.complex64"):
+        ak.fit(X, C, "lloyd", sample_weight=torch.ones(20, dtype=torch.complex64))

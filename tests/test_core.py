@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn.cluster import KMeans
 
 import argmin_kmeans as ak
-from argmin_kmeans import _kernel, core
+from argmin_kmeans import core, kernel
 from argmin_kmeans.naive import question_distances, question_loss, question_step
 from helpers import HSET, blobs  # tests/ is on sys.path under pytest
 
@@ -233,26 +233,6 @@ def test_ties_go_to_the_lowest_index() -> None:
     assert km.predict(X.numpy()).tolist() == [1, 0, 0, 3]
 
 
-@pytest.mark.parametrize("chunk", [1, 7, 64])
-def test_chunking_gives_the_same_answer(chunk: int) -> None:
-    X = torch.tensor(blobs(2, n=200, d=3, k=5), dtype=torch.float64)
-    C = X[:5].clone()
-    full_labels, full_loss, full_step = ak.assign(X, C), ak.kmeans_loss(X, C), ak.lloyd_step(X, C)
-    assert _kernel.chunk_rows(200, 5, 3, chunk) == max(1, min(200, chunk // 5))
-    s = core.estep(X, C, chunk_elements=chunk)
-    assert torch.equal(s.labels, full_labels)
-    assert torch.allclose(s.inertia, full_loss, rtol=1e-13)
-    # partial sums of different chunkings add in a different order: equal to rounding
-    assert torch.allclose(core.means_update(C, s), full_step, rtol=1e-13, atol=1e-13)
-
-
-@pytest.mark.parametrize("k, d", [(32, 16), (8, 2), (64, 64), (20, 200), (1000, 3)])
-def test_chunk_memory_is_bounded_at_a_million_points(k: int, d: int) -> None:
-    # the (rows, k) distances and (rows, d) differences of one chunk: a few MiB in float64
-    rows = _kernel.chunk_rows(1_000_000, k, d)
-    assert rows * (k + d) * 8 <= 16 * 2**20
-
-
 def test_sq_distances_are_clamped_and_match_brute_force() -> None:
     X = torch.tensor(blobs(0, n=50, d=3, k=3))
     C = torch.cat([X[:1], X[5:8]])  # a centre on a sample: true distance 0
@@ -355,7 +335,7 @@ def test_results_do_not_depend_on_the_thread_count() -> None:
     # chunks of a few rows and a problem big enough to thread: several workers
     X = torch.tensor(blobs(8, n=50000, d=8, k=6), dtype=torch.float32)
     C = X[:6].clone()
-    assert _kernel.threaded(*X.shape[:1], 6, 8)
+    assert kernel.threaded(*X.shape[:1], 6, 8)
     before = torch.get_num_threads()
     try:
         one = core.estep(X, C, chunk_elements=64, threads=1)

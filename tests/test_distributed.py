@@ -1,8 +1,12 @@
 """Data-parallel Lloyd and k-means‖ on real ``torch.distributed`` processes (gloo, 127.0.0.1).
 
-Each world size 1–4 is launched once (``suite`` in ``tests/distributed_workers.py`` runs every
-check of that launch); ``run_local`` is launched twice more; the faults once each; ``torchrun``
-once. Every launch and subprocess has a timeout. The reference is the serial
+One launch of 4 processes serves every world size 1–4: the groups of ranks ``[0]``, ``[0, 1]``,
+``[0, 1, 2]`` and all four each run every check (``every_world`` and ``suite`` in
+``tests/distributed_workers.py``), so torch is imported 4 times, not 10. ``run_local`` is
+launched once more (and compared with that launch: a rerun in other processes); the faults once
+each; ``torchrun`` once. Every launch and subprocess has a timeout; under ``pytest -n N`` the
+tests of this file run on one worker (``ONE_WORKER`` in conftest.py), so nothing is launched
+twice. The reference is the serial
 ``argmin_kmeans.fit(X, init, method="lloyd")``.
 """
 
@@ -63,15 +67,15 @@ def serial(data):
             "tiny": ak.fit(data["tiny"], data["tiny"][:2], "lloyd", max_iter=10)}
 
 
-_launches: dict[int, list[dict]] = {}
+_launches: list[dict[int, dict]] = []
 
 
 def _launch(world_size: int, data) -> list[dict]:
-    """Every rank's results of the one ``suite`` launch with ``world_size`` processes."""
-    if world_size not in _launches:
-        _launches[world_size] = run_workers(workers.suite, world_size, (data, K, SEED),
-                                            timeout=LAUNCH_TIMEOUT)
-    return _launches[world_size]
+    """Every rank's results for the group of ``world_size`` ranks, from the one launch."""
+    if not _launches:
+        _launches.extend(run_workers(workers.every_world, 4, (data, K, SEED),
+                                     timeout=LAUNCH_TIMEOUT))
+    return [_launches[r][world_size] for r in range(world_size)]
 
 
 @pytest.fixture(scope="module", params=[1, 2, 3, 4], ids=lambda w: f"world{w}")
@@ -165,11 +169,12 @@ def test_local_mode_without_a_group_is_bitwise_fit(data, serial) -> None:
 
 
 def test_run_local_reruns_are_bitwise_identical(data, launched2) -> None:
+    # run_local's own 2 processes against the 2-rank group of the shared launch: a rerun in
+    # other processes, bit for bit
     a = run_local(data["X64"], data["C64"], world_size=2, max_iter=50, timeout=LAUNCH_TIMEOUT)
-    b = run_local(data["X64"], data["C64"], world_size=2, max_iter=50, timeout=LAUNCH_TIMEOUT)
     for field in ("centers", "loss", "n_changed", "labels"):
-        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
         np.testing.assert_array_equal(getattr(a, field), launched2[0]["f64"][field])
+        np.testing.assert_array_equal(getattr(a, field), launched2[1]["f64_again"][field])
     assert isinstance(a.centers, np.ndarray) and a.converged
 
 
@@ -261,8 +266,19 @@ def test_a_worker_that_raises_stops_every_rank(data) -> None:
     assert multiprocessing.active_children() == []  # every worker is gone
 
 
-def test_inconsistent_inputs_raise_the_same_clear_error_on_every_rank() -> None:
-    per_rank = run_workers(workers.bad_inputs, 2, timeout=LAUNCH_TIMEOUT)
+def test_a_worker_that_segfaults_is_named_not_the_rank_that_saw_it_go() -> None:
+    # rank 1 dies by SIGSEGV; rank 0's collective then fails with a connection reset, which
+    # may reach the parent first: the parent must still name rank 1, with its signal
+    t0 = time.monotonic()
+    with pytest.raises(WorkerError, match=r"rank 1 raised ProcessKilled: killed by SIGSEGV") as info:
+        run_workers(workers.segfault_on, 2, (1,), timeout=LAUNCH_TIMEOUT)
+    assert info.value.rank == 1 and info.value.kind == "ProcessKilled"
+    assert time.monotonic() - t0 < 30  # no hang: well inside the 90 s timeout
+    assert multiprocessing.active_children() == []
+
+
+def test_inconsistent_inputs_raise_the_same_clear_error_on_every_rank(launched2) -> None:
+    per_rank = [res["bad_inputs"] for res in launched2]
     shapes, nan, init = zip(*per_rank)
     for msg in shapes:
         assert msg.startswith("ValueError: the ranks disagree on n_features (rank 0: 3, rank 1: 4)"), msg

@@ -21,7 +21,7 @@ How this module is laid out
 ---------------------------
 1. :func:`assign` and :func:`kmeans_loss` come first, each with its readable definition.
 2. :class:`Stats` and :func:`estep`: one E-step (labels, counts, sums, inertia) on validated
-   tensors, by the chunked kernel (:mod:`argmin_kmeans._kernel`), never the
+   tensors, by the kernel (:mod:`argmin_kmeans.kernel`), never the
    ``(n_clusters, n_samples, n_features)`` difference tensor.
 3. Each update rule written once, on statistics: :func:`gradient`, :func:`gd_update`,
    :func:`newton_update`, :func:`means_update` (and :func:`relocate_empty`). The stochastic
@@ -35,7 +35,7 @@ Numerics
 The statistics are kept relative to a reference point :math:`m` (the centres' mean): the sums
 are :math:`S'_k = \sum_{i\in C_k}(x_i - m)`, and the rules use
 :math:`n_k c_k - S_k = n_k (c_k - m) - S'_k`, which does not cancel when the data sit far from
-the origin (see :mod:`argmin_kmeans._kernel`).
+the origin (see :mod:`argmin_kmeans.kernel`).
 
 Empty clusters
 --------------
@@ -49,9 +49,10 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+import numpy as np
 import torch
 
-from . import _kernel
+from . import kernel
 from ._validation import ArrayLike, check_choice, check_finite, check_lr, check_pair, to_output
 
 __all__ = [
@@ -102,7 +103,7 @@ def assign(X: ArrayLike, centers: ArrayLike) -> ArrayLike:
     Computed without gradient: an index has no derivative (lesson 01). Distances are compared
     after subtracting a reference point (the centres' mean, rounded to a power-of-two grid)
     from samples and centres, so data far from the origin get the labels of centred data
-    (:mod:`argmin_kmeans._kernel`). Ties: exact ties of the direct distances go to the lowest
+    (:mod:`argmin_kmeans.kernel`). Ties: exact ties of the direct distances go to the lowest
     index whenever the shifted arithmetic is exact (data on a grid, such as integers or pixel
     values, at any offset) and always on small problems, which compare direct differences;
     near-ties within the rounding of the inputs may go either way.
@@ -197,7 +198,8 @@ def estep(
     *,
     with_inertia: bool = True,
     check: bool = False,
-    chunk_elements: int = _kernel.CHUNK_ELEMENTS,
+    chunk_elements: int = kernel.CHUNK_ELEMENTS,
+    backend: kernel.Backend | None = None,
     threads: int | None = None,
 ) -> Stats:
     """Labels, counts, shifted sums (and the inertia) in one chunked pass.
@@ -207,11 +209,12 @@ def estep(
     entry points that called ``check_pair(..., finite=False)``): a non-finite score means a
     NaN/inf in ``centers`` or ``X``, named by :func:`~argmin_kmeans._validation.check_finite`,
     or else an overflow, reported as such. An inertia out of the dtype's range is an error too.
-    ``chunk_elements`` and ``threads`` go to :func:`argmin_kmeans._kernel.fused_pass`.
+    ``chunk_elements``, ``threads`` and ``backend`` (default: ``kernel.default_backend()``,
+    "auto") go to :func:`argmin_kmeans.kernel.fused_pass`.
     """
-    r = _kernel.fused_pass(  # detached inputs: nothing is recorded for autograd
+    r = kernel.fused_pass(  # detached inputs: nothing is recorded for autograd
         X.detach(), C.detach(), with_sums=True, with_inertia=with_inertia,
-        chunk_elements=chunk_elements, threads=threads,
+        chunk_elements=chunk_elements, threads=threads, backend=backend,
     )
     if not r.finite:
         if check:  # raise, naming the first NaN/inf
@@ -229,16 +232,27 @@ def estep_weighted(X: torch.Tensor, C: torch.Tensor, w: torch.Tensor) -> Stats:
     (float64), sums :math:`\sum_{i\in C_k} w_i (x_i - c_k)` (relative to each centre: shift =
     ``C``) and the inertia :math:`\sum_i w_i \lVert x_i - c_{l_i}\rVert^2`. ``w`` ``(n,)``
     float64, finite, >= 0 (validated). Every update rule takes these statistics unchanged: the
-    weighted loss has gradient :math:`2(W_k c_k - S_k)` and Hessian :math:`2 W_k I`."""
+    weighted loss has gradient :math:`2(W_k c_k - S_k)` and Hessian :math:`2 W_k I`. Sums and
+    inertia are accumulated in float64 and rounded once to ``X``'s dtype; out of its range, a
+    ``ValueError`` names ``sample_weight`` when the weights are what is large."""
     X, C = X.detach(), C.detach()
     labels = estep(X, C, with_inertia=False).labels
-    diff = X - C[labels]
-    wx = w.to(X.dtype)[:, None]
+    diff = (X - C[labels]).double()
+    wx = w[:, None]
     k = C.shape[0]
-    sums = torch.zeros_like(C).index_add_(0, labels, diff * wx)
+    sums64 = torch.zeros(C.shape, dtype=torch.float64, device=X.device)
+    sums = sums64.index_add_(0, labels, diff * wx).to(X.dtype)
     counts = torch.zeros(k, dtype=torch.float64, device=X.device).index_add_(0, labels, w)
-    inertia = ((diff * diff) * wx).sum()
-    if not bool(torch.isfinite(inertia)):
+    inertia = ((diff * diff) * wx).sum().to(X.dtype)
+    ok = torch.stack([inertia.double(), sums.double().sum(), counts.sum()])
+    if not bool(torch.isfinite(ok).all()):
+        top = float(w.max())
+        if top > 1.0:
+            raise ValueError(
+                f"the weighted sums or the inertia overflow {X.dtype}: sample_weight is as large "
+                f"as {top:.3g}; divide sample_weight by its maximum (the centres and labels do "
+                f"not change when every weight is scaled by the same factor; the inertia does)"
+            )
         raise _overflow("the inertia", X)
     return Stats(labels, counts, sums, C, inertia)
 
@@ -281,22 +295,45 @@ def means_update(C: torch.Tensor, s: Stats) -> torch.Tensor:
     return torch.where(n > 0, s.sums / n + s.shift, C)  # 0/0 for an empty cluster is discarded
 
 
-def relocate_empty(X: torch.Tensor, C_old: torch.Tensor, s: Stats) -> Stats:
-    """scikit-learn's empty-cluster policy: each empty cluster takes the sample farthest from
-    its (old) centre, in decreasing order of distance; that sample leaves its cluster."""
+def relocate_empty(
+    X: torch.Tensor, C_old: torch.Tensor, s: Stats, sample_weight: torch.Tensor | None = None
+) -> Stats:
+    """scikit-learn's empty-cluster policy (``_relocate_empty_clusters_dense`` and
+    ``_average_centers`` of scikit-learn 1.9), on the statistics of ``C_old``.
+
+    The empty clusters (count, or total weight, 0), in increasing index order, take the samples
+    farthest from their own old centre, in the order ``np.argpartition(d, -n_empty)[::-1]``
+    gives (scikit-learn's call; not sorted among the chosen): sample ``i`` of weight ``w_i``
+    leaves its cluster (count and sum lose ``w_i``, ``w_i x_i``) and becomes the empty
+    cluster's only member. Nothing moves when every sample sits on its centre (fewer distinct
+    points than clusters). A cluster still empty after that (or emptied by the move) gets the
+    statistics of the heaviest cluster, so its centre becomes that cluster's mean (where
+    scikit-learn's comment says it goes; its loop copies the row before averaging it when the
+    empty cluster's index is lower, which lands on the weighted *sum* instead). ``sample_weight``
+    ``(n_samples,)``: the weights of a weighted E-step (default: 1 each).
+    """
     empty = (s.counts == 0).nonzero().flatten()
     if empty.numel() == 0:
         return s
-    counts, sums = s.counts.clone(), s.sums.clone()
+    counts, sums, shift = s.counts.clone(), s.sums.clone(), s.shift.clone()
     diff = X - C_old[s.labels]
-    far = torch.topk((diff * diff).sum(dim=1), int(empty.numel()), sorted=True).indices
-    for new_k, i in zip(empty.tolist(), far.tolist()):
-        old_k = int(s.labels[i])
-        sums[old_k] -= X[i] - s.shift_of(old_k)
-        counts[old_k] -= 1
-        sums[new_k] = X[i] - s.shift_of(new_k)
-        counts[new_k] = 1
-    return s._replace(counts=counts, sums=sums)
+    dist = (diff * diff).sum(dim=1).cpu().numpy()
+    if dist.max() > 0:
+        n_empty = int(empty.numel())
+        far = np.argpartition(dist, -n_empty)[: -n_empty - 1 : -1]
+        for new_k, i in zip(empty.tolist(), far.tolist()):
+            w = 1 if sample_weight is None else float(sample_weight[i])
+            old_k = int(s.labels[i])
+            sums[old_k] -= w * (X[i] - s.shift_of(old_k))
+            counts[old_k] -= w
+            sums[new_k] = w * (X[i] - s.shift_of(new_k))
+            counts[new_k] = w
+    big = int(torch.argmax(counts))  # the first of the heaviest, as np.argmax
+    for j in (counts == 0).nonzero().flatten().tolist():
+        counts[j], sums[j] = counts[big], sums[big]
+        if shift.ndim == 2:
+            shift[j] = shift[big]
+    return s._replace(counts=counts, sums=sums, shift=shift)
 
 
 # --------------------------------------------------------------------------- one step at a time
@@ -398,7 +435,7 @@ def lloyd_step(X: ArrayLike, centers: ArrayLike, *, empty: Empty = "keep") -> Ar
     empty : {"keep", "relocate"}
         ``"keep"`` (default) leaves a centre with no samples where it is. ``"relocate"`` follows
         scikit-learn: the samples farthest from their current centre become the new centres of
-        the empty clusters (farthest first) and leave their old cluster's mean.
+        the empty clusters and leave their old cluster's mean (:func:`relocate_empty`).
 
     Returns
     -------

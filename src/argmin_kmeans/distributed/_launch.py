@@ -7,16 +7,23 @@ each inside an initialised process group, and returns every rank's result. It ne
 * the process group has a timeout (``datetime.timedelta``) on its start and on every collective;
 * the parent waits at most ``timeout`` seconds in all;
 * the first worker that raises stops the run: the parent terminates every other worker and
-  raises :class:`WorkerError`, naming the rank and carrying its traceback.
+  raises :class:`WorkerError`, naming the rank and carrying its traceback;
+* a worker that dies without a Python error (a segfault, ``kill -9``, the out-of-memory
+  killer) is named as the cause, with its signal, even when another rank reports the broken
+  connection first: after the first error the parent waits a moment
+  (:data:`SETTLE_S`) for the processes to settle, and a rank that died silently outranks the
+  ranks that only saw it go.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import faulthandler
 import os
 import pickle
 import queue as queue_mod
+import signal
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -35,6 +42,11 @@ from ._lloyd import lloyd_distributed
 __all__ = ["WorkerError", "run_local", "run_workers"]
 
 HOST = "127.0.0.1"
+
+#: Seconds the parent waits, after the first error, for other workers' errors or deaths: a
+#: rank that segfaults closes its sockets while it dies, and its peers' "connection reset"
+#: can arrive before the parent sees the dead process.
+SETTLE_S = 1.0
 
 
 class WorkerError(RuntimeError):
@@ -65,6 +77,7 @@ def _entry(
 ) -> None:
     """A worker: join the group, run ``fn(*args)``, send back ``("ok"|"error", rank, payload)``."""
     timeout = datetime.timedelta(seconds=timeout_s)
+    faulthandler.enable()  # a segfault prints this worker's Python stack to stderr
     try:
         torch.set_num_threads(threads)
         store = dist.TCPStore(HOST, port, is_master=False, timeout=timeout)
@@ -164,10 +177,10 @@ def run_workers(
                 for r, p in enumerate(procs):  # a worker that died without a word (killed)
                     dead = r not in out and not p.is_alive()
                     if dead and now - dead_since.setdefault(r, now) > 2.0:
-                        raise WorkerError(r, "ProcessExit", f"exit code {p.exitcode}", "")
+                        raise _first_cause(procs, {}, r) from None
                 continue
             if kind == "error":
-                raise WorkerError(rank, *payload)
+                raise _first_cause(procs, {rank: payload}, rank, results, out) from None
             out[rank] = pickle.loads(payload)
         for p in procs:
             p.join(timeout=max(0.1, deadline - time.monotonic()))
@@ -184,6 +197,57 @@ def run_workers(
         results.close()
         del store
     return [out[r] for r in range(ws)]
+
+
+def _exit_text(code: int | None) -> tuple[str, str]:
+    """``(kind, message)`` for a worker that exited with ``code`` without reporting."""
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return "ProcessKilled", f"killed by {name} (exit code {code}) without a Python error"
+    return "ProcessExit", f"exited with code {code} without a Python error"
+
+
+def _first_cause(
+    procs: Sequence[Any],
+    errors: dict[int, tuple[str, str, str]],
+    first: int,
+    results: Any = None,
+    done: dict[int, Any] | None = None,
+) -> WorkerError:
+    """The error to raise: a rank that died without a word (a signal, a bare exit) outranks
+    ranks that reported errors (they are usually its peers seeing the broken connection);
+    else the first reported error. Waits up to :data:`SETTLE_S` for the processes to settle
+    (more reports, or deaths) when an error was reported."""
+    done = {} if done is None else done
+    end = time.monotonic() + (SETTLE_S if results is not None else 0.0)
+    while True:
+        while results is not None:  # every report already sent, before judging the deaths
+            try:
+                kind, rank, payload = results.get(timeout=0.05)
+            except queue_mod.Empty:
+                break
+            if kind == "error":
+                errors.setdefault(rank, payload)
+            else:
+                done[rank] = payload
+        silent = [r for r, p in enumerate(procs)
+                  if r not in errors and r not in done and p.exitcode not in (None, 0)]
+        if silent or time.monotonic() >= end:
+            break
+    if silent:
+        r = silent[0]
+        kind, message = _exit_text(procs[r].exitcode)
+        also = "".join(f"\n  rank {q} then raised {e[0]}: {e[1]}"
+                       for q, e in sorted(errors.items()))
+        after = f"; the other ranks failed after it:{also}" if also else ""
+        return WorkerError(r, kind, message + after, "")
+    if first in errors:
+        return WorkerError(first, *errors[first])
+    kind, message = _exit_text(procs[first].exitcode)
+    return WorkerError(first, kind, message, "")
 
 
 def _lloyd_worker(X: np.ndarray, init: np.ndarray, max_iter: int, tol: float) -> History:

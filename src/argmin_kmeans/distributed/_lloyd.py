@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .. import _kernel
+from .. import kernel
 from .._validation import (
     ArrayLike,
     as_tensor,
@@ -102,13 +102,14 @@ def _global_estep(comm: Comm, k: int, d: int) -> object:
         buf.zero_()  # an empty shard contributes zeros
         labels = torch.empty(0, dtype=torch.int64, device=X.device)
         if X.shape[0] > 0:
-            r = _kernel.fused_pass(X, C, with_sums=True, with_inertia=True)
+            r = kernel.fused_pass(X, C, with_sums=True, with_inertia=True)
             assert r.counts is not None and r.sums is not None and r.inertia is not None
             if not r.finite or not bool(torch.isfinite(r.inertia)):
                 raise ValueError("a squared distance or the loss overflows: rescale X and init")
             labels = r.labels
-            n = r.counts.to(X.dtype)[:, None]
-            buf[: k * d] = (r.sums + n * (r.shift - C)).reshape(-1)  # relative to C
+            n = r.counts.to(torch.float64)[:, None]
+            # relative to C, in float64 (float32 n (m - c) of a large cluster loses digits)
+            buf[: k * d] = (r.sums.double() + n * (r.shift.double() - C.double())).reshape(-1)
             buf[k * d : k * d + k] = r.counts
             buf[k * d + k] = r.inertia
             if prev is not None:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .. import _kernel
+from .. import kernel
 from .._validation import (
     ArrayLike,
     as_tensor,
@@ -83,7 +83,7 @@ def _nearest(
     arg = torch.empty(n, dtype=torch.int64, device=X.device)
     Cs = C - ref
     c_sq = (Cs * Cs).sum(dim=1)
-    step = _kernel.chunk_rows(n, C.shape[0], X.shape[1])
+    step = kernel.chunk_rows(n, C.shape[0], X.shape[1])
     for s in range(0, n, step):
         Xs = X[s : s + step] - ref
         D = torch.addmm(c_sq, Xs, Cs.t(), beta=1.0, alpha=-2.0)

@@ -1,0 +1,279 @@
+/* The optional compiled pass of argmin_kmeans.kernel: labels, shifted sums, counts and the
+ * inertia of rows [start, stop) of X in one loop, for float32 and float64 CPU data.
+ *
+ * It computes what the torch chunk loop (kernel/_torch_loop.py) computes: the same shifted,
+ * scaled scores, ties to the lowest index, direct differences for the inertia (read
+ * kernel/__init__.py for the numerics); its sums are float64 here. At small d the torch loop
+ * spends its time in per-chunk dispatch and copies, not arithmetic.
+ *
+ * Layout (_fastpass_impl.h): samples go across SIMD lanes. A block of LANES rows is shifted,
+ * scaled and transposed into xv[d] (one vector per feature; the next block's rows are
+ * prefetched meanwhile); then for centres j, eight or four at a time, the scores of all LANES
+ * rows are
+ *     s = -||c'_j||^2 + sum_t (2 c'_jt) * x'_t        (lane-wise multiply-adds)
+ * and a lane takes j when s > best (strictly: the first maximum wins, NaN never does), by a
+ * blend of the running best and its index. With few centres (2k <= LANES) sums, counts and
+ * the inertia go to per-centre vector accumulators by lane masks (flushed to float64 every
+ * 64 blocks); otherwise each row is added to its centre's float64 sums. The inertia is
+ * always the direct difference ||x' - c'_label||^2, never ||x'||^2 - best.
+ * Written with GCC/Clang vector extensions, so no intrinsics: the same source is AVX-512,
+ * AVX2, SSE or NEON code (_fastpass_simd.h compiles one instance per vector width).
+ *
+ * The boundary. `run` takes the arrays themselves (NumPy views of the tensors, through the
+ * buffer protocol), never raw addresses: it checks every dimension, element type, stride,
+ * writability and the row range against the buffers before the GIL is released, so a
+ * mismatched call (float64 X with float32 centres, a short labels array, a transposed
+ * one-row view) is a ValueError/TypeError naming the argument, never a read past a buffer.
+ * The workspace's size is computed with overflow checks (_fastpass_impl.h).
+ *
+ * No Python object is touched inside the loop and the GIL is released around it, so the
+ * kernel's worker threads run passes in parallel over disjoint row ranges, each into its own
+ * sums/counts (float64/int64), added by the caller in a fixed order.
+ *
+ * Built by `pip install -e .` (`make venv`) through setup.py. Without a C compiler the
+ * install stops with an error unless ARGMIN_KMEANS_PURE_TORCH=1 is set (then the package runs
+ * its torch loop, which gives the same labels; argmin_kmeans.show_config() says so).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+
+#include "_fastpass_simd.h"
+
+/* ------------------------------------------------------------------ buffer checks */
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buf;
+
+static void release(Buf *b)
+{
+    if (b->held) PyBuffer_Release(&b->view);
+    b->held = 0;
+}
+
+/* element kind of a buffer: 'f' float32, 'd' float64, 'q' int64, 0 anything else */
+static char kind_of(const Py_buffer *v)
+{
+    const char *f = v->format ? v->format : "B";
+    if (*f == '@' || *f == '=' || (*f == '<' && PY_LITTLE_ENDIAN)) f++;
+    if (f[0] == 0 || f[1] != 0) return 0;
+    if (f[0] == 'f' && v->itemsize == 4) return 'f';
+    if (f[0] == 'd' && v->itemsize == 8) return 'd';
+    if ((f[0] == 'q' || f[0] == 'l') && v->itemsize == 8) return 'q';
+    return 0;
+}
+
+static const char *kind_name(char k)
+{
+    return k == 'f' ? "float32" : k == 'd' ? "float64" : k == 'q' ? "int64" : "another type";
+}
+
+/* Get a strided buffer of `ndim` dimensions and element kind `want` ('f' or 'd' accept either
+ * float kind when want is 'F'); writable if asked. On failure: an exception naming `name`. */
+static int get(PyObject *obj, Buf *b, const char *name, int ndim, char want, int writable)
+{
+    b->held = 0;
+    int flags = PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, &b->view, flags) != 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "_fastpass.run: %s must be a%s array (buffer protocol), got %.100s", name,
+                     writable ? " writable" : "n", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    b->held = 1;
+    char k = kind_of(&b->view);
+    if (b->view.ndim != ndim) {
+        PyErr_Format(PyExc_ValueError, "_fastpass.run: %s must be %d-D, got %d-D", name, ndim,
+                     b->view.ndim);
+        return -1;
+    }
+    if (want == 'F' ? (k != 'f' && k != 'd') : k != want) {
+        PyErr_Format(PyExc_TypeError, "_fastpass.run: %s must be %s, got %s (format '%s')", name,
+                     want == 'F' ? "float32 or float64" : kind_name(want), kind_name(k),
+                     b->view.format ? b->view.format : "B");
+        return -1;
+    }
+    return 0;
+}
+
+/* unit stride along the last axis and rows in order (or a dimension of one element) */
+static int contiguous(const Buf *b, const char *name)
+{
+    const Py_buffer *v = &b->view;
+    Py_ssize_t expect = v->itemsize;
+    for (int i = v->ndim - 1; i >= 0; i--) {
+        if (v->shape[i] > 1 && v->strides[i] != expect) {
+            PyErr_Format(PyExc_ValueError, "_fastpass.run: %s must be C-contiguous", name);
+            return -1;
+        }
+        expect *= v->shape[i];
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ run */
+
+/* run(X, start, stop, shift, scale, C, labels, sums, counts, want_inertia, level=-1)
+ *     -> (inertia, check)
+ * X (n, d) float32/float64, unit stride within a row, any row stride >= 0 (a one-row X may
+ * have any); shift (d,) of X's type, contiguous, or None: the reference point *times scale*
+ * (rows become x * scale - shift); C (k, d) of X's type, contiguous, already shifted and
+ * scaled; labels (n,) int64, contiguous, writable: rows [start, stop) are
+ * written; sums (k, d) float64 and counts (k,) int64, contiguous, writable, are added to, or
+ * both None. scale: a positive, finite power of two (representable in X's type). level: -1
+ * the best build for this CPU, or 0..best (tests compare them). */
+static PyObject *run(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *xo, *sho, *co, *lo, *so, *no;
+    Py_ssize_t start, stop;
+    double scale;
+    int want_inertia, level = -1;
+    if (!PyArg_ParseTuple(args, "OnnOdOOOOp|i", &xo, &start, &stop, &sho, &scale, &co, &lo, &so,
+                          &no, &want_inertia, &level))
+        return NULL;
+    Buf X = {0}, SH = {0}, C = {0}, L = {0}, S = {0}, N = {0};
+    PyObject *result = NULL;
+    if (get(xo, &X, "X", 2, 'F', 0) < 0) goto done;
+    const char kx = kind_of(&X.view);
+    const int is64 = kx == 'd';
+    const Py_ssize_t n = X.view.shape[0], d = X.view.shape[1], isz = X.view.itemsize;
+    const Py_ssize_t s0 = X.view.strides[0], s1 = X.view.strides[1];
+    if (d < 1 || n < 1) {
+        PyErr_Format(PyExc_ValueError, "_fastpass.run: X has shape (%zd, %zd): need n, d >= 1", n,
+                     d);
+        goto done;
+    }
+    if ((d > 1 && s1 != isz) || (n > 1 && (s0 < 0 || s0 % isz != 0))) {
+        PyErr_Format(PyExc_ValueError,
+                     "_fastpass.run: X's strides (%zd, %zd) bytes: need unit stride within a "
+                     "row and a non-negative row stride (a multiple of %zd)", s0, s1, isz);
+        goto done;
+    }
+    const Py_ssize_t ldx = n > 1 ? s0 / isz : d; /* one row: its stride is never used */
+    if (sho != Py_None) {
+        if (get(sho, &SH, "shift", 1, kx, 0) < 0 || contiguous(&SH, "shift") < 0) goto done;
+        if (SH.view.shape[0] != d) {
+            PyErr_Format(PyExc_ValueError, "_fastpass.run: shift has %zd entries, X has d=%zd",
+                         SH.view.shape[0], d);
+            goto done;
+        }
+    }
+    if (get(co, &C, "C", 2, kx, 0) < 0 || contiguous(&C, "C") < 0) goto done;
+    const Py_ssize_t k = C.view.shape[0];
+    if (C.view.shape[1] != d || k < 1 || (!is64 && k >= ((Py_ssize_t)1 << 31))) {
+        PyErr_Format(PyExc_ValueError,
+                     "_fastpass.run: C has shape (%zd, %zd): need (k, d=%zd) with 1 <= k%s", k,
+                     C.view.shape[1], d, is64 ? "" : " < 2**31");
+        goto done;
+    }
+    if (get(lo, &L, "labels", 1, 'q', 1) < 0 || contiguous(&L, "labels") < 0) goto done;
+    if (L.view.shape[0] != n) {
+        PyErr_Format(PyExc_ValueError, "_fastpass.run: labels has %zd entries, X has n=%zd rows",
+                     L.view.shape[0], n);
+        goto done;
+    }
+    if ((so == Py_None) != (no == Py_None)) {
+        PyErr_SetString(PyExc_ValueError, "_fastpass.run: pass both sums and counts, or neither");
+        goto done;
+    }
+    if (so != Py_None) {
+        if (get(so, &S, "sums", 2, 'd', 1) < 0 || contiguous(&S, "sums") < 0) goto done;
+        if (get(no, &N, "counts", 1, 'q', 1) < 0 || contiguous(&N, "counts") < 0) goto done;
+        if (S.view.shape[0] != k || S.view.shape[1] != d || N.view.shape[0] != k) {
+            PyErr_Format(PyExc_ValueError,
+                         "_fastpass.run: sums (%zd, %zd) and counts (%zd,) must be (k, d) = "
+                         "(%zd, %zd) and (k,)",
+                         S.view.shape[0], S.view.shape[1], N.view.shape[0], k, d);
+            goto done;
+        }
+    }
+    if (start < 0 || stop < start || stop > n) {
+        PyErr_Format(PyExc_ValueError, "_fastpass.run: rows [%zd, %zd) are not within [0, %zd)",
+                     start, stop, n);
+        goto done;
+    }
+    if (!(scale > 0.0) || !isfinite(scale) || (!is64 && !isfinite((float)scale)) ||
+        frexp(scale, &(int){0}) != 0.5) {
+        char text[64]; /* PyErr_Format has no %g */
+        PyOS_snprintf(text, sizeof text, "%.17g", scale);
+        PyErr_Format(PyExc_ValueError,
+                     "_fastpass.run: scale=%s must be a power of two representable in %s", text,
+                     kind_name(kx));
+        goto done;
+    }
+    const int best = fp_best_level();
+    if (level < -1 || level > best) {
+        PyErr_Format(PyExc_ValueError, "_fastpass.run: level=%d: this CPU runs levels 0..%d",
+                     level, best);
+        goto done;
+    }
+    if (level < 0) level = best;
+    double inertia = 0.0, check = 0.0;
+    int rc;
+    const void *xp = X.view.buf, *shp = SH.held ? SH.view.buf : NULL, *cp = C.view.buf;
+    int64_t *lp = (int64_t *)L.view.buf;
+    double *sp = S.held ? (double *)S.view.buf : NULL;
+    int64_t *np_ = N.held ? (int64_t *)N.view.buf : NULL;
+    Py_BEGIN_ALLOW_THREADS
+    if (is64)
+        rc = FP_PASS_F64[level]((const double *)xp, start, stop, d, ldx, (const double *)shp,
+                                scale, (const double *)cp, k, lp, sp, np_, want_inertia, &inertia,
+                                &check);
+    else
+        rc = FP_PASS_F32[level]((const float *)xp, start, stop, d, ldx, (const float *)shp,
+                                (float)scale, (const float *)cp, k, lp, sp, np_, want_inertia,
+                                &inertia, &check);
+    Py_END_ALLOW_THREADS
+    if (rc == FP_TOO_LARGE)
+        PyErr_Format(PyExc_OverflowError,
+                     "_fastpass.run: the workspace for d=%zd, k=%zd overflows size_t", d, k);
+    else if (rc != 0)
+        PyErr_NoMemory();
+    else
+        result = Py_BuildValue("dd", inertia, check);
+done:
+    release(&X);
+    release(&SH);
+    release(&C);
+    release(&L);
+    release(&S);
+    release(&N);
+    return result;
+}
+
+static PyObject *level(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
+{
+    return PyLong_FromLong(fp_best_level());
+}
+
+static PyObject *builds(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
+{
+    PyObject *out = PyTuple_New(FP_LEVELS);
+    if (out == NULL) return NULL;
+    for (int i = 0; i < FP_LEVELS; i++) {
+        PyObject *s = PyUnicode_FromString(FP_BUILD_NAMES[i]);
+        if (s == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, i, s);
+    }
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"run", run, METH_VARARGS, "One compiled pass over rows [start, stop) (see the .pyi)."},
+    {"level", level, METH_NOARGS, "The widest build this CPU runs (an index into builds())."},
+    {"builds", builds, METH_NOARGS, "The names of the builds compiled in, by level."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_fastpass",
+    "The optional compiled pass of argmin_kmeans.kernel (labels, sums, counts, inertia).", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__fastpass(void) { return PyModule_Create(&module); }
