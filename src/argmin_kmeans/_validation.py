@@ -48,6 +48,7 @@ __all__ = [
     "check_int",
     "check_real",
     "check_choice",
+    "check_bool",
     "check_seed",
     "check_lr",
     "to_output",
@@ -63,8 +64,16 @@ def as_tensor(a: object, name: str) -> torch.Tensor:
     """Return ``a`` as a float32/float64 tensor (no copy for tensors or native float arrays).
 
     Raises ``TypeError`` for anything that is not a tensor or ndarray, for non-float dtypes,
-    and ``ValueError`` for tensors on the ``meta`` device (they hold no numbers).
+    masked arrays (their mask would be ignored) and sparse arrays, and ``ValueError`` for
+    tensors on the ``meta`` device (they hold no numbers). A tensor with torch's lazy negative
+    bit (``Z.conj().imag``) is resolved: its memory then holds its values.
     """
+    if isinstance(a, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array (numpy.ma): argmin_kmeans would ignore its mask. Drop or "
+            f"fill the masked entries first, e.g. {name}.filled(value), or keep the complete "
+            f"rows: {name}.data[~np.ma.getmaskarray({name}).any(axis=1)]"
+        )
     if isinstance(a, np.ndarray):
         if not np.issubdtype(a.dtype, np.floating):
             raise TypeError(
@@ -78,8 +87,15 @@ def as_tensor(a: object, name: str) -> torch.Tensor:
             )
         if not a.dtype.isnative:  # e.g. '>f8' from a file written on a big-endian machine
             a = a.astype(a.dtype.newbyteorder("="))
+        if any(s < 0 for s in a.strides):  # a[::-1]: torch takes no negative strides (and
+            a = a.copy()  # ascontiguousarray keeps them on a one-row array)
         return torch.from_numpy(np.ascontiguousarray(a))
     if isinstance(a, torch.Tensor):
+        if a.layout != torch.strided:
+            raise TypeError(
+                f"{name} is a sparse tensor (layout {a.layout}); argmin_kmeans needs dense data: "
+                f"pass {name}.to_dense()"
+            )
         if not a.is_floating_point():
             raise TypeError(
                 f"{name} has dtype {a.dtype}; argmin_kmeans needs floating point data. "
@@ -95,7 +111,12 @@ def as_tensor(a: object, name: str) -> torch.Tensor:
                 f"{name} is on the 'meta' device (shape only, no values); "
                 f"create it on a real device, e.g. {name} = torch.randn(..., device='cpu')"
             )
-        return a
+        return a.resolve_neg() if a.is_neg() else a
+    if hasattr(a, "toarray") and hasattr(a, "nnz"):  # a scipy.sparse matrix or array
+        raise TypeError(
+            f"{name} is a sparse matrix ({type(a).__name__}); argmin_kmeans needs dense data: "
+            f"pass {name}.toarray()"
+        )
     raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray, got {type(a).__name__}")
 
 
@@ -135,6 +156,8 @@ def check_X(X: object, name: str = "X", *, finite: bool = True) -> tuple[torch.T
     _check_2d(Xt, name, "(n_samples, n_features)")
     if Xt.shape[0] == 0:
         raise ValueError(f"{name} is empty: shape {tuple(Xt.shape)} has no samples")
+    if Xt.shape[1] == 0:
+        raise ValueError(f"{name} has n_features=0 (shape {tuple(Xt.shape)}): need at least one")
     if finite:
         check_finite(Xt, name)
     return Xt, isinstance(X, np.ndarray)
@@ -180,6 +203,8 @@ def check_pair(
             f"X has n_features={d} but centers has n_features={dc} "
             f"(shapes {tuple(Xt.shape)} and {tuple(Ct.shape)})"
         )
+    if d == 0:
+        raise ValueError(f"X has n_features=0 (shape {tuple(Xt.shape)}): need at least one")
     if k > n and not allow_more_clusters:
         raise ValueError(f"n_clusters={k} is more than n_samples={n}")
     # NumPy inputs follow the tensor's device; two tensors must already agree.
@@ -210,17 +235,25 @@ def check_sample_weight(sample_weight: object, n: int, like: torch.Tensor) -> to
     weights count repeated rows, as in scikit-learn); ``None`` means all ones."""
     if sample_weight is None:
         return torch.ones(n, dtype=torch.float64, device=like.device)
+    if isinstance(sample_weight, np.ma.MaskedArray):
+        raise TypeError("sample_weight is a masked array (numpy.ma); its mask would be ignored: "
+                        "pass sample_weight.filled(0.0) to give masked rows no weight")
     if isinstance(sample_weight, torch.Tensor):
         w = sample_weight.detach()
         if not (w.is_floating_point() or w.dtype in (torch.int32, torch.int64)):
             raise TypeError(f"sample_weight has dtype {w.dtype}; use float or integer weights")
     else:
         try:
-            w = torch.from_numpy(np.array(sample_weight, dtype=np.float64))
+            arr = np.asarray(sample_weight)
+            complex_values = np.iscomplexobj(arr)
+            if not complex_values:
+                w = torch.from_numpy(np.array(arr, dtype=np.float64))
         except (TypeError, ValueError) as exc:
             raise TypeError(
                 f"sample_weight must be an array of numbers, got {type(sample_weight).__name__}"
             ) from exc
+        if complex_values:  # np.array(..., float64) would drop the imaginary part, warning only
+            raise TypeError("sample_weight has complex values; use real (float or integer) weights")
     w = w.to(device=like.device, dtype=torch.float64)
     if tuple(w.shape) != (n,):
         raise ValueError(
@@ -230,8 +263,15 @@ def check_sample_weight(sample_weight: object, n: int, like: torch.Tensor) -> to
     if bool((w < 0).any()):
         i = int((w < 0).nonzero()[0, 0])
         raise ValueError(f"sample_weight must be >= 0, got sample_weight[{i}]={w[i].item()!r}")
-    if not float(w.sum()) > 0:
+    total = float(w.sum())
+    if not total > 0:
         raise ValueError("sample_weight must contain at least one non-zero weight (all are zero)")
+    if total == float("inf"):
+        raise ValueError(
+            f"sample_weight sums to inf in float64 (its largest value is {float(w.max()):.3g}); "
+            f"divide it by its maximum: the centres and labels do not change when every weight "
+            f"is scaled by the same factor"
+        )
     return w
 
 
@@ -297,11 +337,24 @@ def check_real(
 
 
 def check_choice(value: object, name: str, choices: Sequence[_T]) -> _T:
-    """One of ``choices`` (compared with ``==``), else a ``ValueError`` listing them."""
+    """One of ``choices`` (compared with ``==``), else a ``ValueError`` listing them.
+
+    Returns the matching choice itself: a string subclass such as ``np.str_("lloyd")`` (what
+    ``np.array(["lloyd", "newton"])`` holds, e.g. in a ``GridSearchCV`` grid) matches ``"lloyd"``
+    and comes back as the plain ``str``; other types must match exactly (``1`` is not ``True``).
+    """
     for c in choices:
-        if type(value) is type(c) and value == c:
+        same_kind = type(value) is type(c) or (isinstance(value, str) and isinstance(c, str))
+        if same_kind and value == c:
             return c
     raise ValueError(f"{name} must be one of {list(choices)}, got {name}={value!r}")
+
+
+def check_bool(value: object, name: str) -> bool:
+    """A ``bool`` or ``numpy.bool_`` (not ``0``/``1``, not a string), as a Python ``bool``."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {name}={value!r} ({type(value).__name__})")
 
 
 def check_seed(seed: object, name: str = "seed") -> int:

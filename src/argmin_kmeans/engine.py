@@ -9,7 +9,9 @@ return the same :class:`History`.
 
 Stopping: a full-batch run stops at the first checkpoint where **no label changed** and, for
 rules whose next centres do not depend on the labels alone (gradient descent, optimisers), the
-centres are also within ``tol`` of their cluster means (see :func:`fit`).
+centres are also within ``tol`` of their cluster means (see :func:`fit`). A caller may also ask
+for scikit-learn's second rule, a small total move of the centres (``shift_tol``, see
+:func:`run`); :class:`argmin_kmeans.KMeans` does.
 """
 
 from __future__ import annotations
@@ -41,7 +43,18 @@ from .core import (
     relocate_empty,
 )
 
-__all__ = ["History", "Update", "EStep", "run", "fit", "METHODS", "LABEL_FIXED_POINT"]
+__all__ = [
+    "History",
+    "Update",
+    "EStep",
+    "run",
+    "fit",
+    "fit_validated",
+    "center_shift",
+    "tol_scale",
+    "METHODS",
+    "LABEL_FIXED_POINT",
+]
 
 #: ``update(C, stats, step) -> new C`` on validated tensors. ``stats`` are the E-step
 #: statistics of ``C`` on the full data when the previous step was a checkpoint (always, in a
@@ -104,6 +117,10 @@ class History:
         Per-centre counts of count-based stochastic rules at each checkpoint.
     diverged : bool
         True when the run ended at the last finite centres because an update overflowed.
+    stopped_by : {"labels", "shift"} or None
+        Which rule ended a converged run: no label changed (and, for gradient descent, the
+        residual was within ``tol``), or the centres moved at most ``shift_tol`` (scikit-learn's
+        rule, see :func:`run`); None when the run ended by ``max_iter`` or divergence.
     """
 
     method: str
@@ -123,6 +140,7 @@ class History:
     times: np.ndarray | None = field(default=None, repr=False)
     counts: ArrayLike | None = field(default=None, repr=False)
     diverged: bool = False
+    stopped_by: str | None = None
 
     def __post_init__(self) -> None:
         n_rec = len(self.loss)
@@ -167,6 +185,13 @@ def _residual(C: torch.Tensor, s: Stats) -> float:
     return float(((C - means_update(C, s))[s.counts > 0] ** 2).sum())
 
 
+def center_shift(C_new: torch.Tensor, C_old: torch.Tensor) -> float:
+    r"""The total squared move of the centres, :math:`\sum_k \lVert c^{new}_k - c^{old}_k\rVert^2`,
+    computed as scikit-learn does (each centre's Euclidean move, then the sum of its squares)."""
+    moves = torch.sqrt(((C_new - C_old) ** 2).sum(dim=1))
+    return float((moves * moves).sum())
+
+
 def run(
     X: torch.Tensor,
     C0: torch.Tensor,
@@ -176,6 +201,7 @@ def run(
     max_iter: int,
     lr: object = None,
     tol: float | None = 0.0,
+    shift_tol: float | None = None,
     fixed_point: bool = False,
     record_steps: Sequence[int] | None = None,
     batch_size: int | None = None,
@@ -198,6 +224,10 @@ def run(
         Stop at a checkpoint where no label changed and (unless ``fixed_point``) the squared
         distance still to go to the cluster means is at most ``tol`` (absolute). ``None``:
         never stop early (stochastic runs).
+    shift_tol : float or None
+        scikit-learn's rule, checked first at every checkpoint of a full-batch run: stop when
+        the centres moved at most ``shift_tol`` (absolute, :func:`center_shift`) in the last
+        update. ``None`` (default): not used.
     fixed_point : bool
         The update depends on the labels alone (Lloyd, Newton): no label change means done.
     record_steps : sequence of int, optional
@@ -215,7 +245,9 @@ def run(
     """
     n = X.shape[0]
     every = record_steps is None
-    marks = set(range(max_iter + 1)) if every else set(record_steps or ()) | {0, max_iter}
+    # every step is a checkpoint unless record_steps says otherwise (no set of max_iter + 1
+    # integers: max_iter may be huge when a run is meant to stop by its rule)
+    marks = set() if every else set(record_steps or ()) | {0, max_iter}
     with torch.no_grad():
         C = C0.detach().clone()
         s, _ = estep_fn(X, C, None)
@@ -226,6 +258,7 @@ def run(
         fresh: Stats | None = s
         seconds = 0.0
         converged = diverged = False
+        stopped_by: str | None = None
         t = 0
         for t in range(1, max_iter + 1):
             tic = time.perf_counter()
@@ -234,7 +267,7 @@ def run(
             finite = bool(torch.isfinite(C_new).all())
             overflow: ValueError | None = None
             tic = time.perf_counter()
-            if finite and t in marks:
+            if finite and (every or t in marks):
                 try:
                     s, n_changed = estep_fn(X, C_new, labels)
                 except ValueError as err:  # the init's loss was in range: the update blew it up
@@ -247,8 +280,8 @@ def run(
                     f"method={method!r} produced non-finite centres or loss at step {t}"
                     f" (lr={lr!r} is far too large: the run diverged)"
                 ) from overflow
-            C, fresh = C_new, None
-            if t not in marks:
+            C, C_prev, fresh = C_new, C, None
+            if not (every or t in marks):
                 continue
             if every:  # the next update uses these statistics: part of its cost
                 seconds += time.perf_counter() - tic
@@ -261,8 +294,11 @@ def run(
             if counts is not None:
                 rec_counts.append(counts().clone())
             labels = s.labels
+            if shift_tol is not None and center_shift(C, C_prev) <= shift_tol:
+                converged, stopped_by = True, "shift"
+                break
             if tol is not None and rec_n[-1] == 0 and (fixed_point or _residual(C, s) <= tol):
-                converged = True
+                converged, stopped_by = True, "labels"
                 break
         hist_c = torch.stack(rec_c)
         hist_l = torch.stack(rec_l)
@@ -285,6 +321,7 @@ def run(
         times=np.asarray(rec_t),
         counts=to_output(torch.stack(rec_counts), numpy_out) if rec_counts else None,
         diverged=diverged,
+        stopped_by=stopped_by,
     )
 
 
@@ -302,6 +339,8 @@ def fit(
     tol: float = 1e-4,
     sample_weight: ArrayLike | None = None,
     on_nonfinite: str = "raise",
+    *,
+    empty: str = "keep",
 ) -> History:
     r"""Minimise the k-means loss from ``init`` with one update rule, recording every iteration.
 
@@ -313,11 +352,12 @@ def fit(
     method : {"gd", "lloyd", "newton", "lloyd-relocate"}
         ``"gd"``: :math:`c \leftarrow c - \eta\,2(n_k c_k - S_k)` (needs ``lr``);
         ``"lloyd"``: assign then means; ``"newton"``: :math:`c - H^{-1}g`;
-        ``"lloyd-relocate"``: Lloyd with scikit-learn's relocation of empty clusters.
+        ``"lloyd-relocate"``: ``"lloyd"`` with ``empty="relocate"``.
     lr : float or array of shape (n_clusters,), optional
         Step size for ``"gd"`` (required there, refused by the others).
     max_iter : int
-        Most updates to perform (0 is allowed: the record then holds only the init).
+        Most updates to perform (0 is allowed: the record then holds only the init). Any size:
+        nothing is allocated per allowed update, only per update made.
     tol : float
         Used by gradient descent only: threshold on the squared distance still to go to the
         fixed point, :math:`\sum_k \lVert c_k - S_k/n_k\rVert^2` (non-empty clusters), relative
@@ -330,6 +370,10 @@ def fit(
         When an update overflows (gradient descent with far too large a step):
         ``FloatingPointError`` (default), or end the record at the last finite centres with
         ``diverged=True`` (lesson 04 draws such runs).
+    empty : {"keep", "relocate"}
+        A cluster that owns no sample: ``"keep"`` (the course's rule) leaves its centre where it
+        is; ``"relocate"`` applies scikit-learn's rule before every update
+        (:func:`~argmin_kmeans.core.relocate_empty`: the farthest samples, weighted).
 
     Returns
     -------
@@ -348,33 +392,91 @@ def fit(
     """
     method = check_choice(method, "method", tuple(METHODS))
     check_choice(on_nonfinite, "on_nonfinite", ("raise", "stop"))
+    empty = check_choice(empty, "empty", ("keep", "relocate"))
     max_iter = check_int(max_iter, "max_iter", low=0)
     tol = check_real(tol, "tol", low=0.0)
     Xt, C, np_out = check_pair(X, init)
     if method == "gd":
         if lr is None:
             raise ValueError("method='gd' needs a step size: pass lr=... (e.g. 1 / (2 * n_samples))")
-        eta: object = check_lr(lr, C.shape[0], C)
+        eta: float | torch.Tensor | None = check_lr(lr, C.shape[0], C)
     elif lr is not None:
         raise ValueError(f"method={method!r} takes no lr (its step is exact), got lr={lr!r}")
     else:
         eta = None
+    w = None if sample_weight is None else check_sample_weight(sample_weight, Xt.shape[0], Xt)
+    hist = fit_validated(
+        Xt, C, method=method, lr=eta, max_iter=max_iter, residual_tol=tol * tol_scale(Xt),
+        sample_weight=w, empty=empty, on_nonfinite=on_nonfinite, numpy_out=np_out,
+    )
+    hist.lr = lr  # the step size as given
+    return hist
+
+
+def fit_validated(
+    X: torch.Tensor,
+    C0: torch.Tensor,
+    *,
+    method: str,
+    lr: float | torch.Tensor | None = None,
+    max_iter: int,
+    residual_tol: float = 0.0,
+    shift_tol: float | None = None,
+    sample_weight: torch.Tensor | None = None,
+    empty: str = "keep",
+    on_nonfinite: str = "raise",
+    numpy_out: bool = False,
+) -> History:
+    r""":func:`fit` on arguments its caller has already validated: nothing is checked again.
+
+    For callers that validate once at their own boundary (:class:`argmin_kmeans.KMeans` fits
+    ``n_init`` runs of one validated ``X``; scikit-learn's ``_kmeans_single_lloyd`` is the same
+    idea).
+
+    Parameters
+    ----------
+    X : (n_samples, n_features), C0 : (n_clusters, n_features)
+        Tensors as :func:`~argmin_kmeans._validation.check_pair` returns them (finite, one dtype
+        and device).
+    method : a key of :data:`METHODS`
+    lr : float, (n_clusters,) tensor or None
+        As :func:`~argmin_kmeans._validation.check_lr` returns it; ``"gd"`` only.
+    max_iter : int, >= 0
+    residual_tol : float
+        :func:`run`'s ``tol``, absolute (:func:`fit` passes ``tol * tol_scale(X)``); gradient
+        descent only: Lloyd and Newton stop at their fixed point.
+    shift_tol : float or None
+        :func:`run`'s ``shift_tol`` (absolute): scikit-learn's stop on a small move.
+    sample_weight : float64 (n_samples,) tensor or None
+        As :func:`~argmin_kmeans._validation.check_sample_weight` returns it.
+    empty : {"keep", "relocate"}
+    on_nonfinite : {"raise", "stop"}
+    numpy_out : bool
+        Return NumPy arrays in the record.
+    """
+    given = method  # recorded as History.method
+    if method == "lloyd-relocate":
+        method, empty = "lloyd", "relocate"
     rule = METHODS[method]
+    relocate = empty == "relocate"
+    w = sample_weight
 
     def update(C: torch.Tensor, s: Stats | None, t: int) -> torch.Tensor:
         assert s is not None  # a full-batch run records every step
-        return rule(Xt, C, s, eta)
+        if relocate:
+            s = relocate_empty(X, C, s, w)
+        return rule(X, C, s, lr)
 
     estep_fn = _local_estep
-    if sample_weight is not None:
-        w = check_sample_weight(sample_weight, Xt.shape[0], Xt)
+    if w is not None:
+        w_t = w
 
         def estep_fn(X: torch.Tensor, C: torch.Tensor, prev: torch.Tensor | None) -> tuple[Stats, int]:
-            s = estep_weighted(X, C, w)
+            s = estep_weighted(X, C, w_t)
             return s, (0 if prev is None else int((s.labels != prev).sum()))
 
     return run(
-        Xt, C, update, method=method, max_iter=max_iter, lr=lr, tol=tol * tol_scale(Xt),
-        fixed_point=method in LABEL_FIXED_POINT, numpy_out=np_out, estep_fn=estep_fn,
-        on_nonfinite=on_nonfinite,
+        X, C0, update, method=given, max_iter=max_iter, lr=lr, tol=residual_tol,
+        shift_tol=shift_tol, fixed_point=method in LABEL_FIXED_POINT, numpy_out=numpy_out,
+        estep_fn=estep_fn, on_nonfinite=on_nonfinite,
     )

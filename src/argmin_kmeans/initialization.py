@@ -2,6 +2,10 @@ r"""Where Lloyd starts: greedy k-means++ (Arthur & Vassilvitskii 2007), as sciki
 
 Also :func:`random_init` (Forgy: distinct random samples).
 
+The public functions validate their arguments; :func:`kmeans_plusplus_validated` and
+:func:`random_init_validated` are the same on arguments their caller has validated (the
+estimator validates ``X`` and the weights once per ``fit``, not once per start).
+
 k-means++ picks the first centre at random (with probability proportional to the sample
 weight), then each next centre with probability proportional to :math:`w_i D(x_i)^2`, the
 weighted squared distance to the nearest centre chosen so far. The *greedy* variant
@@ -35,7 +39,7 @@ from ._validation import (
     to_output,
 )
 
-__all__ = ["kmeans_plusplus", "random_init"]
+__all__ = ["kmeans_plusplus", "random_init", "kmeans_plusplus_validated", "random_init_validated"]
 
 
 def _sq_dist_centred(Xs: torch.Tensor, x_sq: torch.Tensor, Cs: torch.Tensor) -> torch.Tensor:
@@ -117,19 +121,35 @@ def kmeans_plusplus(
     n = Xt.shape[0]
     k = check_int(n_clusters, "n_clusters", low=1, high=n)
     g = torch.Generator().manual_seed(check_seed(seed))
-    if n_local_trials is None:
-        trials = 2 + int(math.log(k))
-    else:
-        trials = check_int(n_local_trials, "n_local_trials", low=1)
+    if n_local_trials is not None:
+        n_local_trials = check_int(n_local_trials, "n_local_trials", low=1)
+    Xd = Xt.detach()
+    w = check_sample_weight(sample_weight, n, Xd)
+    return to_output(kmeans_plusplus_validated(Xd, k, w, g, n_local_trials), np_out)
+
+
+def kmeans_plusplus_validated(
+    X: torch.Tensor,
+    n_clusters: int,
+    sample_weight: torch.Tensor,
+    generator: torch.Generator,
+    n_local_trials: int | None = None,
+) -> torch.Tensor:
+    """:func:`kmeans_plusplus` on validated arguments (nothing is checked): ``X`` a finite
+    float tensor, ``1 <= n_clusters <= n_samples``, ``sample_weight`` as
+    :func:`~argmin_kmeans._validation.check_sample_weight` returns it, draws from
+    ``generator``. Returns the centres, a copy of rows of ``X``, shape (n_clusters, n_features).
+    """
+    trials = 2 + int(math.log(n_clusters)) if n_local_trials is None else n_local_trials
     with torch.no_grad():
-        Xd = Xt.detach()
-        w = check_sample_weight(sample_weight, n, Xd)
-        idx = _plusplus(Xd, k, w, trials, g)
-        C = Xd[idx.to(Xd.device)].clone()
-    return to_output(C, np_out)
+        Xd = X.detach()
+        idx = _plusplus(Xd, n_clusters, sample_weight, trials, generator)
+        return Xd[idx.to(Xd.device)].clone()
 
 
-def random_init(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> ArrayLike:
+def random_init(
+    X: ArrayLike, n_clusters: int, *, seed: int = 0, sample_weight: ArrayLike | None = None
+) -> ArrayLike:
     """``n_clusters`` distinct samples of ``X`` picked at random (Forgy), reproducibly.
 
     Parameters
@@ -141,6 +161,10 @@ def random_init(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> ArrayLike:
     seed : int
         Seed of the local ``torch.Generator`` that draws the indices (the global seed is never
         touched).
+    sample_weight : tensor or ndarray, shape (n_samples,), optional
+        Draw each next sample with probability proportional to its weight, without replacement
+        (scikit-learn's ``init="random"`` with weights); needs ``n_clusters`` samples of positive
+        weight. Default: a uniform random permutation.
 
     Returns
     -------
@@ -149,5 +173,29 @@ def random_init(X: ArrayLike, n_clusters: int, *, seed: int = 0) -> ArrayLike:
     Xt, np_out = check_X(X)
     k = check_int(n_clusters, "n_clusters", low=1, high=Xt.shape[0])
     g = torch.Generator().manual_seed(check_seed(seed))
-    idx = torch.randperm(Xt.shape[0], generator=g)[:k]
-    return to_output(Xt.detach()[idx.to(Xt.device)].clone(), np_out)
+    w = None if sample_weight is None else check_sample_weight(sample_weight, Xt.shape[0], Xt)
+    return to_output(random_init_validated(Xt.detach(), k, g, w), np_out)
+
+
+def random_init_validated(
+    X: torch.Tensor,
+    n_clusters: int,
+    generator: torch.Generator,
+    sample_weight: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """:func:`random_init` on validated arguments (nothing is checked but the number of samples
+    of positive weight, which depends on the weights' values)."""
+    if sample_weight is None:
+        idx = torch.randperm(X.shape[0], generator=generator)[:n_clusters]
+    else:
+        positive = int((sample_weight > 0).sum())
+        if positive < n_clusters:
+            raise ValueError(
+                f"init='random' with sample_weight needs n_clusters={n_clusters} samples of "
+                f"positive weight, got {positive}"
+            )
+        idx = torch.multinomial(
+            sample_weight.detach().cpu().double(), n_clusters, replacement=False,
+            generator=generator,
+        )
+    return X.detach()[idx.to(X.device)].clone()
