@@ -33,15 +33,15 @@ def test_the_worked_numbers() -> None:
     assert ak.sq_distances(X, C0).max() < 100  # so tau = 1e6 makes every r_ik = 1/3 to 1e-4
     # exercise 3: rho = 1e-3 ** (1/100) = 0.93325..., lr = (1 - rho) / 20
     assert sol.smallest_lr() == pytest.approx(0.00333728496, rel=1e-9)
-    assert (1 - 2 * sol.smallest_lr() * ex.EX_NK) ** ex.EX_STEPS <= ex.EX_EPS * (1 + 1e-12)
-    assert (1 - 2 * 0.999 * sol.smallest_lr() * ex.EX_NK) ** ex.EX_STEPS > ex.EX_EPS
+    assert (1 - 2 * sol.smallest_lr() * ex.EX_NK) ** ex.EX_STEPS <= ex.EX_SHRINK * (1 + 1e-12)
+    assert (1 - 2 * 0.999 * sol.smallest_lr() * ex.EX_NK) ** ex.EX_STEPS > ex.EX_SHRINK
     assert sol.smallest_lr() / ex.QUESTION_LR == pytest.approx(333.73, abs=0.01)
 
 
 def test_the_exercise_answers_are_not_the_lessons_numbers() -> None:
     # the lesson prints steps for n_k = 100, 25; the hot EM step is not shown at any tau > 10
     rho = 1 - 2 * sol.smallest_lr() * ex.EX_NK
-    assert theory.iterations_to_shrink(rho, ex.EX_EPS) == ex.EX_STEPS
+    assert theory.iterations_to_shrink(rho, ex.EX_SHRINK) == ex.EX_STEPS
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_smallest_lr_rejects(wrong, message) -> None:
 
 
 def test_smallest_lr_accepts_an_equivalent_expression() -> None:
-    rho = math.exp(math.log(ex.EX_EPS) / ex.EX_STEPS)
+    rho = math.exp(math.log(ex.EX_SHRINK) / ex.EX_STEPS)
     assert ex.check_smallest_lr((1 - rho) / (2 * ex.EX_NK)) is True
 
 

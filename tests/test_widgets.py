@@ -56,6 +56,12 @@ def test_builders_return_a_vbox_with_the_browser_hooks(explorer: wg.Explorer) ->
     assert explorer.state["n_redraws"] == 1
 
 
+def test_plain_text_says_what_the_view_is(explorer: wg.Explorer) -> None:
+    # where widgets are not drawn, the output's text/plain is shown instead of the view
+    text = explorer._repr_mimebundle_()["text/plain"]
+    assert text == repr(explorer) and "interactive view" in text and "Explorer(" not in text
+
+
 def test_readout_is_the_loss_of_the_slider_positions(explorer: wg.Explorer) -> None:
     X = explorer._X
     want = float(ak.kmeans_loss(X, explorer.centers))

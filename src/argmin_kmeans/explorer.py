@@ -253,6 +253,11 @@ class Explorer(W.VBox):
             self.add_class(f"ak-explorer-{kind}")
         self.update()
 
+    def __repr__(self) -> str:
+        # the text/plain of the widget's output: what a reader sees where widgets are not drawn
+        # (ipywidgets cuts it at 110 characters)
+        return "[an interactive view: it needs a running kernel; its static version follows]"
+
     def _step_row(self, lr: float | None) -> W.HBox:
         n = self._X.shape[0]
         lo, hi = 0.05 / n, 4.0 / n

@@ -8,7 +8,7 @@ not the numbers the lesson prints, so that no answer is in view:
   cluster sizes;
 * exercise 2 (a prediction: one soft-EM step at the temperature :data:`HOT_TAU`) uses
   iris and the lesson's start ``random_init(X, 3, seed=0)``;
-* :data:`EX_NK`, :data:`EX_STEPS`, :data:`EX_EPS` for exercise 3 (the step size that shrinks a
+* :data:`EX_NK`, :data:`EX_STEPS`, :data:`EX_SHRINK` for exercise 3 (the step size that shrinks a
   centre's distance 1000x in 100 steps), next to the question's :data:`QUESTION_LR` and
   :data:`QUESTION_BATCH`;
 * exercise 4 draws its own random problems (fixed seeds) to test a hand-written Newton step.
@@ -36,7 +36,7 @@ __all__ = [
     "QUESTION_BATCH",
     "EX_NK",
     "EX_STEPS",
-    "EX_EPS",
+    "EX_SHRINK",
     "check_contraction_factors",
     "check_hot_em_step",
     "check_smallest_lr",
@@ -50,11 +50,11 @@ HOT_TAU = 1e6
 #: The question's step size and batch size (section 3 of the lesson, exercise 3).
 QUESTION_LR = 1e-5
 QUESTION_BATCH = 100
-#: Exercise 3: a centre that owns m_k = 10 points of a batch (the name keeps its old spelling),
+#: Exercise 3: a centre that owns m_k = 10 points of a batch (EX_NK keeps its old name),
 #: to be brought 1000x closer to the batch mean in 100 steps.
 EX_NK = 10
 EX_STEPS = 100
-EX_EPS = 1e-3
+EX_SHRINK = 1e-3
 
 
 def _rho_mean(counts: np.ndarray, lr: float) -> np.ndarray:
@@ -63,9 +63,9 @@ def _rho_mean(counts: np.ndarray, lr: float) -> np.ndarray:
     return contraction_factors(counts, lr / counts.sum())
 
 
-def _smallest_lr(m_k: int, steps: int, eps: float) -> float:
-    """The smallest lr with ``(1 - 2 lr m_k) ** steps <= eps``."""
-    return (1.0 - eps ** (1.0 / steps)) / (2.0 * m_k)
+def _smallest_lr(m_k: int, steps: int, shrink: float) -> float:
+    """The smallest lr with ``(1 - 2 lr m_k) ** steps <= shrink``."""
+    return (1.0 - shrink ** (1.0 / steps)) / (2.0 * m_k)
 
 
 @exercise(
@@ -147,38 +147,38 @@ def check_hot_em_step(answer: Any) -> None:
     "Exercise 3 (a step size that arrives in 100 steps)",
     "after t steps the distance is rho**t times the initial one, with rho = 1 - 2 lr m_k (m_k: "
     "the centre's points in the batch). For "
-    "0 < rho < 1, rho**t <= eps means rho <= eps**(1/t); the smallest lr is the one with "
-    "equality. Solve exactly (no rounding, no approximation of the logarithm).",
+    "0 < rho < 1, rho**t <= EX_SHRINK means rho <= EX_SHRINK**(1/t); the smallest lr is the "
+    "one with equality. Solve exactly (no rounding, no approximation of the logarithm).",
 )
 def check_smallest_lr(answer: Any) -> None:
     """``answer``: the smallest global step size for which :data:`EX_STEPS` gradient steps
-    bring a centre owning :math:`m_k` = :data:`EX_NK` points of a batch to :data:`EX_EPS` times
+    bring a centre owning :math:`m_k` = :data:`EX_NK` points of a batch to :data:`EX_SHRINK` times
     its initial distance from their mean (labels and batch held fixed)."""
     require(isinstance(answer, (int, float, np.floating)) and not isinstance(answer, bool),
             f"answer is one number (a step size), got {type(answer).__name__}")
     got = float(answer)
     require(math.isfinite(got) and got > 0, f"a step size is a positive number, got {got!r}")
-    want = _smallest_lr(EX_NK, EX_STEPS, EX_EPS)
+    want = _smallest_lr(EX_NK, EX_STEPS, EX_SHRINK)
     rho = 1 - 2 * got * EX_NK
     left = abs(rho) ** EX_STEPS if abs(rho) < 1e3 else math.inf  # |rho|**100 overflows beyond
     if math.isclose(got, 1 / (2 * EX_NK), rel_tol=1e-9):
         raise ExerciseError(f"lr = 1/(2 m_k) is Newton's step: it arrives in one step, but a "
                             f"smaller lr also arrives within {EX_STEPS}; the smallest is asked")
     if math.isclose(got, 2 * want, rel_tol=1e-6):
-        raise ExerciseError("that solves 1 - lr m_k = eps**(1/t); the gradient 2(m_k c_k - s_k) "
-                            "puts a factor 2 in rho")
-    if math.isclose(got, -math.log(EX_EPS) / (2 * EX_NK * EX_STEPS), rel_tol=1e-6):
+        raise ExerciseError("that solves 1 - lr m_k = EX_SHRINK**(1/t); the gradient "
+                            "2(m_k c_k - s_k) puts a factor 2 in rho")
+    if math.isclose(got, -math.log(EX_SHRINK) / (2 * EX_NK * EX_STEPS), rel_tol=1e-6):
         raise ExerciseError("that uses ln(rho) ~ -(1 - rho), an approximation 3.5% off here; "
-                            "solve rho**t = eps exactly: rho = eps**(1/t)")
-    if math.isclose(got, (1 + EX_EPS ** (1 / EX_STEPS)) / (2 * EX_NK), rel_tol=1e-6):
-        raise ExerciseError("that is the largest such lr (rho = -eps**(1/t), a zig-zag); the "
+                            "solve rho**t = EX_SHRINK exactly: rho = EX_SHRINK**(1/t)")
+    if math.isclose(got, (1 + EX_SHRINK ** (1 / EX_STEPS)) / (2 * EX_NK), rel_tol=1e-6):
+        raise ExerciseError("that is the largest such lr (rho = -EX_SHRINK**(1/t), a zig-zag); the "
                             "smallest one makes rho positive")
     if not math.isclose(got, want, rel_tol=1e-6) and math.isclose(got, want, rel_tol=1e-3):
         raise ExerciseError(f"lr = {got:.6g} is close but not exact: after {EX_STEPS} steps the "
                             f"distance is {left:.6g} times the initial one; do not round")
     require(math.isclose(got, want, rel_tol=1e-6),
             f"lr = {got:.6g} gives rho = {rho:.6g} and, after {EX_STEPS} steps, {left:.6g} times "
-            f"the initial distance; the smallest lr that reaches {EX_EPS:g} is asked")
+            f"the initial distance; the smallest lr that reaches {EX_SHRINK:g} is asked")
 
 
 def _problems() -> list[tuple[torch.Tensor, torch.Tensor]]:

@@ -7,7 +7,7 @@ import torch
 
 from ...core import assign
 from ...datasets import load_dataset
-from ..lesson04 import EX_EPS, EX_NK, EX_STEPS
+from ..lesson04 import EX_NK, EX_SHRINK, EX_STEPS
 
 __all__ = ["contraction_factors", "hot_em_step", "smallest_lr", "newton_by_hand"]
 
@@ -33,10 +33,10 @@ def hot_em_step() -> np.ndarray:
 def smallest_lr() -> float:
     """Exercise 3. After ``t`` steps the distance is ``rho**t`` times the initial one, with
     ``rho = 1 - 2 lr m_k`` decreasing in ``lr`` (``m_k`` the centre's points in the batch). For
-    ``0 < rho < 1``, ``rho**t <= eps`` iff ``rho <= eps**(1/t)``, so the smallest lr has
-    ``1 - 2 lr m_k = eps**(1/t)``:
+    ``0 < rho < 1``, ``rho**t <= EX_SHRINK`` iff ``rho <= EX_SHRINK**(1/t)``, so the smallest lr has
+    ``1 - 2 lr m_k = EX_SHRINK**(1/t)``:
     ``lr = (1 - 1e-3**(1/100)) / 20 = 0.0033373...``, about 334 times the question's 1e-5."""
-    return (1.0 - EX_EPS ** (1.0 / EX_STEPS)) / (2.0 * EX_NK)
+    return (1.0 - EX_SHRINK ** (1.0 / EX_STEPS)) / (2.0 * EX_NK)
 
 
 def newton_by_hand(X: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
