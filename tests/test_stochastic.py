@@ -272,6 +272,36 @@ def test_batch_indices_cover_every_sample_once_per_pass() -> None:
     assert sk.batch_indices(10, 4, 0).shape == (0, 4)
 
 
+def test_batch_indices_with_replacement_are_the_questions_batches() -> None:
+    from argmin_kmeans.question import question_experiment
+
+    idx = sk.batch_indices(50, 8, 30, seed=1, replace=True)
+    g = torch.Generator().manual_seed(1)  # the question's loop: one randint per step
+    want = torch.stack([torch.randint(50, (8,), generator=g) for _ in range(30)])
+    assert torch.equal(idx, want)
+    assert sk.batch_indices(50, 8, 0, replace=True).shape == (0, 8)
+    # the same batches as question_experiment: the closed-form SGD on them is its run
+    X = torch.tensor(blobs(11, n=50, d=3, k=4))
+    C0 = X[:4].clone()
+    q = question_experiment(X, C0, n_steps=30, batch_size=8, lr=1e-3, seed=1, implementation="core")
+    h = sk.fit_stochastic(X, C0, "sgd", batch_size=8, n_steps=30, lr=1e-3, seed=1, replace=True,
+                          eval_every=30)
+    torch.testing.assert_close(h.final_centers, q.centers, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match=r"replace must be one of \[False, True\]"):
+        sk.batch_indices(50, 8, 3, replace=1)
+
+
+def test_fit_stochastic_sklearn_matches_ours_on_batches_with_replacement() -> None:
+    X = blobs(12, n=500, d=4, k=5, spread=1.0)
+    C0 = X[:5].copy()
+    kw = {"batch_size": 40, "n_steps": 200, "seed": 1, "replace": True, "eval_every": 50}
+    ours = sk.fit_stochastic(X, C0, "minibatch", **kw)
+    ref = sk.fit_stochastic(X, C0, "sklearn", **kw)
+    np.testing.assert_allclose(ours.centers, ref.centers, rtol=0, atol=1e-11)
+    np.testing.assert_array_equal(ours.counts, ref.counts)
+    assert float(ours.counts[-1].sum()) == 200 * 40
+
+
 def test_log_spaced_steps() -> None:
     s = sk.log_spaced_steps(1000, 20)
     assert s[0] == 0 and s[1] == 1 and s[-1] == 1000
@@ -426,5 +456,11 @@ def test_race_runs_every_method_on_the_same_batches_and_plots() -> None:
     np.testing.assert_array_equal(R["Lloyd (= Newton)"].loss, lloyd.loss)
     fig = plotting.plot_race(R)
     assert len(fig.axes) == 2 and all(ax.get_title() and ax.get_xlabel() for ax in fig.axes)
+    # never colour alone: each method's (line style, marker) pair is its own
+    looks = [(str(line.get_linestyle()), str(line.get_marker())) for line in fig.axes[0].lines
+             if not line.get_label().startswith("_")]
+    assert len(looks) == len(R) and len(set(looks)) == len(R)
+    online, sgd = (fig.axes[0].lines[i] for i in (2, 5))
+    assert (online.get_linestyle(), online.get_marker()) != (sgd.get_linestyle(), sgd.get_marker())
     assert len(fig.legends) == 1 and len(fig.legends[0].get_texts()) == len(R)
     plt.close(fig)

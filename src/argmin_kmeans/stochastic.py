@@ -1,24 +1,25 @@
 r"""Lesson 05: stochastic k-means — the question's mini-batch SGD, online, mini-batch k-means, Adam.
 
 They all see the data a batch at a time. With labels from the *current* centres, a batch
-:math:`B` of :math:`m` samples has counts :math:`m_k` and sums :math:`S_k^B`, and the batch loss
-:math:`L_B(c) = \sum_{i\in B}\min_k\lVert x_i - c_k\rVert^2` has the argmin-constant gradient
-:math:`g_k = 2(m_k c_k - S_k^B)` (see :mod:`argmin_kmeans.core`). They differ only in the step:
+:math:`B_t` of :math:`b` samples has counts :math:`m_k` and sums :math:`s_k`, and the batch loss
+:math:`L_B(c) = \sum_{i\in B_t}\min_k\lVert x_i - c_k\rVert^2` has the argmin-constant gradient
+:math:`g_k = 2(m_k c_k - s_k)` (see :mod:`argmin_kmeans.core`). They differ only in the step.
+:math:`N_k` is a cumulative count: every sample centre *k* has won so far, over all batches.
 
 ================  ==========================================================================
 ``"sgd"``         the question's rule: :math:`c_k \leftarrow c_k - \eta\, g_k` with one global
                   :math:`\eta` — centre *k* moves a fraction :math:`2\eta m_k` of the way to
                   its batch mean, so big clusters move fast, small ones crawl, forever.
 ``"online"``      MacQueen (1967): one sample at a time, the winner moves
-                  :math:`c_k \leftarrow c_k + (x - c_k)/n_k` after :math:`n_k \leftarrow
-                  n_k + 1`. That is SGD on :math:`\lVert x - c_k\rVert^2` with the per-centre
-                  rate :math:`1/(2 n_k)` = the inverse Hessian of the loss of the :math:`n_k`
+                  :math:`c_k \leftarrow c_k + (x - c_k)/N_k` after :math:`N_k \leftarrow
+                  N_k + 1`. That is SGD on :math:`\lVert x - c_k\rVert^2` with the per-centre
+                  rate :math:`1/(2 N_k)` = the inverse Hessian of the loss of the :math:`N_k`
                   samples seen: a stochastic Newton step (Bottou & Bengio, 1995). The centre
                   is the running mean of every sample it has won.
 ``"minibatch"``   Sculley (2010): labels for the whole batch from the centres at its start,
-                  then :math:`c_k \leftarrow (n_k c_k + S_k^B)/(n_k + m_k)`,
-                  :math:`n_k \leftarrow n_k + m_k`: a step :math:`-g_k / (2(n_k+m_k))`, the
-                  per-centre rate :math:`1/(2(n_k + m_k))`. Counts persist across batches.
+                  then :math:`N_k \leftarrow N_k + m_k`,
+                  :math:`c_k \leftarrow c_k - g_k / (2 N_k) = c_k + (s_k - m_k c_k)/N_k`:
+                  the per-centre rate :math:`\eta_k = 1/(2 N_k)`. Counts persist across batches.
 ``"adam"``        ``torch.optim.Adam`` on the batch loss (autograd through
                   :func:`~argmin_kmeans.kmeans_loss`'s constant labels).
 ``"sklearn"``     scikit-learn's ``MiniBatchKMeans.partial_fit`` fed the same batches.
@@ -32,12 +33,13 @@ Matching scikit-learn
 ---------------------
 ``sklearn.cluster.MiniBatchKMeans(n_clusters=k, init=C0, n_init=1, reassignment_ratio=0.0,
 compute_labels=False)`` fed the batches one ``partial_fit(X[batch])`` call at a time
-(``sample_weight=None``) computes exactly :func:`minibatch_step` with ``counts`` starting at 0:
+(``sample_weight=None``) computes :func:`minibatch_step` with ``counts`` starting at 0, to
+rounding (it multiplies by ``1 / (w + m)`` where we divide):
 
 * the first ``partial_fit`` copies ``init`` as the centres (``n_init=1``, ``init_size`` only
   draws unused random indices) and sets its weight sums ``_counts`` to zeros;
 * every call labels the batch with the centres at its start, then for each centre with
-  :math:`m_k > 0` sets ``c = (c * w + S) * (1 / (w + m))``, ``w += m``
+  :math:`m_k > 0` sets ``c = (c * w + s) * (1 / (w + m))``, ``w += m``
   (``_k_means_minibatch.pyx``, ``update_center_dense``); a centre with no sample keeps its place;
 * ``reassignment_ratio=0`` disables its random re-seeding of small clusters (at the default
   0.01 it already runs on the first call, because every count is 0 before it);
@@ -48,9 +50,11 @@ initialises from a subsample and stops early, so it cannot be fed our batches.
 
 Batches
 -------
-:func:`batch_indices` draws them with a seeded ``torch.Generator``: a stream of independent random
-permutations of ``range(n_samples)`` cut into consecutive batches, so after ``p`` passes every
-sample has been seen ``p`` times (a batch may straddle two passes).
+:func:`batch_indices` draws them with a seeded ``torch.Generator``: by default a stream of
+independent random permutations of ``range(n_samples)`` cut into consecutive batches, so after
+``p`` passes every sample has been seen ``p`` times (a batch may straddle two passes); with
+``replace=True`` the question's draws, ``torch.randint`` with replacement, one call per batch
+(the batches of :func:`argmin_kmeans.question.question_experiment` with the same seed).
 
 Runs
 ----
@@ -96,9 +100,9 @@ Method = Literal["sgd", "online", "minibatch", "adam", "sklearn"]
 
 #: The methods :func:`fit_stochastic` runs, with the one-line rule each applies per batch.
 STOCHASTIC_METHODS: dict[str, str] = {
-    "sgd": "c_k -= lr * 2 (m_k c_k - S_k)   (global lr; the question's rule)",
-    "online": "per sample: n_k += 1, c_k += (x - c_k) / n_k   (MacQueen 1967)",
-    "minibatch": "c_k = (n_k c_k + S_k) / (n_k + m_k), n_k += m_k   (Sculley 2010)",
+    "sgd": "c_k -= lr * 2 (m_k c_k - s_k)   (global lr; the question's rule)",
+    "online": "per sample: N_k += 1, c_k += (x - c_k) / N_k   (MacQueen 1967)",
+    "minibatch": "N_k += m_k, c_k += (s_k - m_k c_k) / N_k   (Sculley 2010)",
     "adam": "torch.optim.Adam(lr) on the batch loss",
     "sklearn": "sklearn MiniBatchKMeans.partial_fit on the same batches (reassignment_ratio=0)",
 }
@@ -141,7 +145,9 @@ def _check_counts(counts: object, k: int, like: torch.Tensor) -> torch.Tensor:
 # --------------------------------------------------------------------------- batches
 
 
-def batch_indices(n_samples: int, batch_size: int, n_steps: int, *, seed: int = 0) -> torch.Tensor:
+def batch_indices(
+    n_samples: int, batch_size: int, n_steps: int, *, seed: int = 0, replace: bool = False
+) -> torch.Tensor:
     """The sample indices of every batch, reproducibly.
 
     Parameters
@@ -149,19 +155,26 @@ def batch_indices(n_samples: int, batch_size: int, n_steps: int, *, seed: int = 
     n_samples, batch_size, n_steps : int
         ``1 <= batch_size <= n_samples``, ``n_steps >= 0``.
     seed : int
-        Seed of the ``torch.Generator`` that draws the permutations.
+        Seed of the ``torch.Generator`` that draws the batches.
+    replace : bool
+        ``False``: sample without replacement within each pass (below). ``True``: the
+        question's draws — batch ``t`` is ``torch.randint(n_samples, (batch_size,),
+        generator=g)``, one call per batch, so a batch can hold a sample twice; these are the
+        batches of :func:`argmin_kmeans.question.question_experiment` with the same ``seed``.
 
     Returns
     -------
     indices : int64 tensor (CPU), shape (n_steps, batch_size)
-        Row ``t`` is batch ``t``. The rows, read in order, are consecutive pieces of a stream of
-        independent random permutations of ``range(n_samples)`` (sampling without replacement
-        within each pass over the data).
+        Row ``t`` is batch ``t``. Without replacement, the rows, read in order, are consecutive
+        pieces of a stream of independent random permutations of ``range(n_samples)``.
     """
     n = check_int(n_samples, "n_samples", low=1)
     b = check_int(batch_size, "batch_size", low=1, high=n)
     t = check_int(n_steps, "n_steps", low=0)
     g = torch.Generator().manual_seed(check_seed(seed))
+    if check_choice(replace, "replace", (False, True)):
+        draws = [torch.randint(n, (b,), generator=g) for _ in range(t)]  # one call per batch
+        return torch.stack(draws) if draws else torch.empty((0, b), dtype=torch.int64)
     n_perm = math.ceil(t * b / n)
     stream = [torch.randperm(n, generator=g) for _ in range(n_perm)]
     flat = torch.cat(stream) if stream else torch.empty(0, dtype=torch.int64)
@@ -185,7 +198,7 @@ def log_spaced_steps(n_steps: int, num: int = 30) -> list[int]:
 
 
 def sgd_step(X: ArrayLike, centers: ArrayLike, lr: float | ArrayLike) -> ArrayLike:
-    r"""The question's SGD step on one batch: :math:`c_k \leftarrow c_k - \eta\, 2(m_k c_k - S_k)`.
+    r"""The question's SGD step on one batch: :math:`c_k \leftarrow c_k - \eta\, 2(m_k c_k - s_k)`.
 
     Parameters
     ----------
@@ -228,21 +241,22 @@ def minibatch_step(
     X : tensor or ndarray, shape (batch_size, n_features)
     centers : tensor or ndarray, shape (n_clusters, n_features)
     counts : array of shape (n_clusters,), optional
-        :math:`n_k`, the samples each centre has absorbed so far (``None``: zeros). Not modified.
+        :math:`N_k`, the samples each centre has absorbed so far (``None``: zeros). Not modified.
 
     Returns
     -------
     new_centers : shape (n_clusters, n_features)
-        :math:`(n_k c_k + S_k)/(n_k + m_k)` for centres that won :math:`m_k > 0` batch samples
-        (labels from ``centers``); the others stay.
+        :math:`(N_k c_k + s_k)/(N_k + m_k)` for centres that won :math:`m_k > 0` batch samples
+        with sum :math:`s_k` (labels from ``centers``); the others stay.
     new_counts : float64, shape (n_clusters,)
-        :math:`n_k + m_k`.
+        :math:`N_k + m_k`.
 
     Notes
     -----
-    The update is :math:`c_k - \frac{1}{2(n_k+m_k)}\, 2(m_k c_k - S_k)`: gradient descent on the
-    batch loss with the per-centre rate :math:`1/(2(n_k + m_k))`. Sculley applies it one sample
-    at a time, :math:`c_k \mathrel{+}= (x - c_k)/n_k`, with labels fixed at the start of the batch;
+    The update is :math:`c_k - \frac{1}{2(N_k+m_k)}\, 2(m_k c_k - s_k)`: gradient descent on the
+    batch loss with the per-centre rate :math:`1/(2(N_k + m_k))`, the inverse Hessian of the
+    loss of every sample the centre has absorbed. Sculley applies it one sample
+    at a time, :math:`c_k \mathrel{+}= (x - c_k)/N_k`, with labels fixed at the start of the batch;
     that telescopes to the same running mean. With ``counts`` at zero and the whole data set as
     the batch it is :func:`argmin_kmeans.lloyd_step` (``empty="keep"``), bit for bit: both are
     :func:`argmin_kmeans.core.means_update` on the same statistics.
@@ -259,7 +273,7 @@ def _minibatch(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     s = estep(X, C, with_inertia=False)
     total = n + s.counts
-    # Sculley's centre is the mean of everything it has absorbed: the old centre counts as n_k
+    # Sculley's centre is the mean of everything it has absorbed: the old centre counts as N_k
     # samples at c_k, the batch adds its m_k samples; one M-step (core.means_update) on those
     # pooled statistics. A centre that won nothing keeps its place exactly (count 0 there).
     pooled = s._replace(
@@ -291,7 +305,7 @@ def online_step(
     Notes
     -----
     For each sample :math:`x`: :math:`k = \arg\min_j \lVert x - c_j\rVert^2`,
-    :math:`n_k \leftarrow n_k + 1`, :math:`c_k \leftarrow c_k + (x - c_k)/n_k`. With counts
+    :math:`N_k \leftarrow N_k + 1`, :math:`c_k \leftarrow c_k + (x - c_k)/N_k`. With counts
     starting at 0 the centre is the running mean of the samples it has won. It equals
     :func:`minibatch_step` applied to batches of one sample (up to rounding, tested).
 
@@ -346,6 +360,7 @@ def fit_stochastic(
     seed: int = 0,
     eval_every: int | Sequence[int] = 10,
     counts: ArrayLike | None = None,
+    replace: bool = False,
 ) -> History:
     r"""Run a stochastic k-means method on seeded batches; record the full-data loss at checkpoints.
 
@@ -365,17 +380,21 @@ def fit_stochastic(
         Number of batches (``n_steps * batch_size / n_samples`` passes over the data).
     lr : float or array of shape (n_clusters,), optional
         Required by ``"sgd"`` (global or per-centre :math:`\eta`) and ``"adam"`` (a float);
-        refused by the count-based methods, whose per-centre step sizes are :math:`1/(2 n_k)`
-        (a move of :math:`1/n_k` of the way).
+        refused by the count-based methods, whose per-centre step sizes are :math:`1/(2 N_k)`
+        (a move of :math:`m_k/N_k` of the way, :math:`N_k` the cumulative count).
     seed : int
-        Seed of :func:`batch_indices`. The same ``(n_samples, batch_size, n_steps, seed)`` gives
-        every method the same batches in the same order.
+        Seed of :func:`batch_indices`. The same ``(n_samples, batch_size, n_steps, seed,
+        replace)`` gives every method the same batches in the same order.
     eval_every : int or sequence of int
         Record a checkpoint every ``eval_every`` steps, or after each listed number of steps
         (e.g. :func:`log_spaced_steps`). Step 0 (the init) and ``n_steps`` are always recorded.
         Each checkpoint costs one full-data loss evaluation (one pass of :func:`assign`).
     counts : array of shape (n_clusters,), optional
         Starting counts for "online"/"minibatch" (default zeros: the init has no weight).
+    replace : bool
+        Draw the batches with replacement, as the question does (see :func:`batch_indices`):
+        with ``seed=1``, ``batch_size=100`` these are the batches of
+        :func:`argmin_kmeans.question.question_experiment`'s default run.
 
     Returns
     -------
@@ -398,8 +417,8 @@ def fit_stochastic(
             raise TypeError("method='adam' takes one float lr (Adam scales each coordinate itself)")
     elif lr is not None:
         raise ValueError(
-            f"method={method!r} takes no lr (its per-centre step sizes are 1/(2 n_k), "
-            f"a move of 1/n_k of the way), got lr={lr!r}"
+            f"method={method!r} takes no lr (its per-centre step sizes are 1/(2 N_k), "
+            f"N_k the samples centre k has won so far), got lr={lr!r}"
         )
     if counts is not None and method not in ("online", "minibatch"):
         raise ValueError(f"counts are only used by 'online' and 'minibatch', not {method!r}")
@@ -408,7 +427,7 @@ def fit_stochastic(
             f"method='sklearn' needs batch_size >= n_clusters (scikit-learn checks its first "
             f"batch), got batch_size={b} < n_clusters={k}"
         )
-    idx = batch_indices(n, b, t_max, seed=seed).to(Xt.device)
+    idx = batch_indices(n, b, t_max, seed=seed, replace=replace).to(Xt.device)
     step = _stepper(method, Xt, C.detach().clone(), eta, counts)
 
     def update(C: torch.Tensor, s: object, t: int) -> torch.Tensor:

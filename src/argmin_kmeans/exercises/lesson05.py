@@ -4,7 +4,7 @@
    of the question's SGD.
 2. :func:`check_online_update` — write MacQueen's online k-means update.
 3. :func:`check_memory_shares` — how much of a centre the most recent samples make up, with a
-   constant step and with online k-means' 1/n_k.
+   constant step and with online k-means' 1/N_k.
 4. :func:`check_samples_needed` — read the race: how much data does mini-batch k-means need to
    match Lloyd after three passes?
 """
@@ -123,12 +123,12 @@ def check_online_update(answer: Callable[..., Any]) -> None:
         wrong_order[k] += (x - centers[k]) / max(counts[k], 1.0)
         if np.allclose(c_new, wrong_order) and not np.allclose(wrong_order, c_ref):
             raise ExerciseError(
-                "divide by the count *after* adding this sample (n_k + 1), not before"
+                "divide by the count *after* adding this sample (N_k + 1), not before"
             )
         require(
             c_new.shape == c_ref.shape and np.allclose(c_new, c_ref, rtol=1e-12, atol=1e-12),
-            "the new centres are wrong: only the nearest centre moves, by (x - c_k) / n_k with the "
-            "updated n_k",
+            "the new centres are wrong: only the nearest centre moves, by (x - c_k) / N_k with the "
+            "updated N_k",
         )
 
 

@@ -20,15 +20,17 @@ from ..stochastic import race
 __all__ = ["plot_race", "stochastic_race_figure"]
 
 
-#: Line styles of :func:`plot_race`, by method.
+#: Line styles of :func:`plot_race`, by method: every method differs in line style or marker,
+#: not in colour alone (online k-means and the question's SGD, green and red, must stay apart
+#: for a red-green colour-blind reader: dash-dot with triangles up, dotted with triangles down).
 _STYLE: dict[str, dict[str, Any]] = {
     "gd": {"color": "tab:gray", "marker": "s", "ls": "-"},
     "lloyd": {"color": "black", "marker": "o", "ls": "-"},
-    "online": {"color": "tab:green", "ls": "-"},
+    "online": {"color": "tab:green", "marker": "^", "ls": "-."},
     "minibatch": {"color": "tab:blue", "ls": "-", "lw": 2.5},
     "sklearn": {"color": "tab:orange", "ls": "--", "lw": 1.5},
-    "sgd": {"color": "tab:red", "ls": "-"},
-    "adam": {"color": "tab:purple", "ls": "-"},
+    "sgd": {"color": "tab:red", "marker": "v", "ls": ":", "lw": 2},
+    "adam": {"color": "tab:purple", "marker": "D", "ls": (0, (6, 2, 1, 2))},
 }
 
 
@@ -101,7 +103,7 @@ def stochastic_race_figure(small: bool = False) -> Figure:
     fig = Figure(figsize=(13, 5.4), layout="constrained")
     plot_race(results, fig.subplots(1, 2))
     fig.suptitle(
-        f"Stochastic vs batch k-means on {X.shape[0]:,} samples (d={X.shape[1]}, k=15): "
+        f"Stochastic vs batch k-means on {X.shape[0]:,} samples (d={X.shape[1]}, K=15 clusters): "
         f"the same k-means++ init, the same batches of {batch}"
     )
     return fig

@@ -25,7 +25,7 @@ def online_update(x: np.ndarray, centers: np.ndarray, counts: np.ndarray) -> tup
     c, n = centers.astype(np.float64).copy(), counts.astype(np.float64).copy()
     k = int(np.argmin(((c - x) ** 2).sum(axis=1)))  # the winner
     n[k] += 1  # count first ...
-    c[k] += (x - c[k]) / n[k]  # ... then move by 1/n_k: c_k becomes the running mean
+    c[k] += (x - c[k]) / n[k]  # ... then move by 1/N_k: c_k becomes the running mean
     return c, n
 
 
