@@ -19,6 +19,7 @@ test_exercise_contract = exercise_contract(ex, sol)
 def test_the_cases_have_an_empty_shard_and_an_empty_cluster() -> None:
     for shards, C in ex._cases():
         assert any(len(s) == 0 for s in shards)
+        assert any(0 < len(s) < len(C) for s in shards)  # fewer rows than centres
         assert len({len(s) for s in shards}) > 2  # shards of different sizes
         X = np.concatenate(shards)
         assert ((X[:, None, :] - C[None]) ** 2).sum(axis=2).argmin(axis=1).max() < len(C) - 1
@@ -91,8 +92,9 @@ def test_exercise3_answer_is_where_comm_first_reaches_compute() -> None:
 @pytest.mark.parametrize(
     "answer,message",
     [
-        (64, "p - 1 rounds"),
-        (128, "one doubling more"),
+        (64, "one doubling more"),
+        (256, "counts p - 1 steps"),
+        (2048, "a tree's"),
         (1000, "powers of two"),
         (65536, "does not catch up"),
         ("lots", "a number of workers"),
@@ -101,3 +103,13 @@ def test_exercise3_answer_is_where_comm_first_reaches_compute() -> None:
 def test_exercise3_rejects(answer, message) -> None:
     with pytest.raises(ExerciseError, match=message):
         ex.check_crossover(answer)
+
+
+def test_exercise1_solution_takes_a_shard_smaller_than_the_centres() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    C = X[:5].copy()
+    got = sol.lloyd_from_shards([X[:3], X[3:], X[:0]], C)
+    lab = ((X[:, None, :] - C[None]) ** 2).sum(axis=2).argmin(axis=1)
+    want = np.array([X[lab == j].mean(axis=0) for j in range(5)])
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from argmin_kmeans.distributed import scaling as sc
 from argmin_kmeans.plotting import scaling as plots
 
-KW = {"t_row": 1e-7, "t_call": 1e-5, "t_allreduce": 1e-4}
+KW = {"t_row": 1e-7, "t_call": 1e-5, "alpha": 1e-4, "beta": 1e-9, "nbytes": 1000}
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,11 @@ KW = {"t_row": 1e-7, "t_call": 1e-5, "t_allreduce": 1e-4}
         lambda: plots.projection_figure(sc.project([1, 2, 4], n_samples=1000, **KW),
                                         sc.project([1, 2, 4], n_samples=100, weak=True, **KW),
                                         "stated inputs"),
+        lambda: plots.projection_figure(
+            sc.project([1, 2, 4], n_samples=1000, **KW),
+            sc.project([1, 2, 4], n_samples=100, weak=True, **KW), "stated inputs",
+            tree_strong=sc.project([1, 2, 4], n_samples=1000, algorithm="tree", **KW),
+            tree_weak=sc.project([1, 2, 4], n_samples=100, weak=True, algorithm="tree", **KW)),
         lambda: plots.inits_figure({"a": [1.0, 2.0], "b": [0.5]}, {"a": 0, "b": 3}),
         plots.scaling_projection_figure,
     ],
@@ -44,5 +49,7 @@ def test_the_registered_figure_is_labelled_a_projection_from_stated_inputs() -> 
     try:
         assert all("PROJECTION" in ax.get_title() for ax in fig.axes)
         assert "not measurements" in fig._suptitle.get_text()
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert any("ring" in t for t in labels) and any("ideal tree" in t for t in labels)
     finally:
         plt.close(fig)

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
-from ..distributed.scaling import crossover, project
+from ..distributed.scaling import allreduce_bytes, crossover, project
 
 __all__ = [
     "compute_figure",
@@ -46,11 +46,11 @@ def memory_figure(
     difference: Sequence[float],
 ) -> Figure:
     """Peak extra memory (bytes) per iteration against ``n_samples``, log-log: the question's
-    code, the chunked core, and the size of the ``(k, n, d)`` difference tensor."""
+    code, the chunked core, and the size of the ``(K, rows, d)`` difference tensor (rows = n)."""
     fig, ax = plt.subplots(figsize=(5.6, 3.4))
     ax.loglog(n_samples, np.asarray(question) / MiB, "o-", label="question's step (measured)")
     ax.loglog(n_samples, np.asarray(core) / MiB, "s-", label="chunked core (measured)")
-    ax.loglog(n_samples, np.asarray(difference) / MiB, "k:", label="(K, n, d) tensor alone")
+    ax.loglog(n_samples, np.asarray(difference) / MiB, "k:", label="(K, rows, d) tensor alone, rows = n")
     ax.set(xlabel="n_samples", ylabel="peak extra memory (MiB)",
            title="Memory of one iteration")
     _plain_log_ticks(ax, n_samples)
@@ -113,35 +113,49 @@ def reduction_figure(world_size: int = 4) -> Figure:
          "#eeeeee")
     _arrow(ax, (0.5, 0.18), (0.5, 0.12))
     ax.set(xlim=(0, 1), ylim=(-0.02, 0.95),
-           title="One data-parallel Lloyd iteration: the rows never move, the statistics do")
+           title="One data-parallel Lloyd iteration: the rows stay put, the statistics travel")
     ax.axis("off")
     fig.tight_layout()
     return fig
 
 
 def projection_figure(
-    strong: Mapping[str, np.ndarray], weak: Mapping[str, np.ndarray], label: str
+    strong: Mapping[str, np.ndarray],
+    weak: Mapping[str, np.ndarray],
+    label: str,
+    *,
+    tree_strong: Mapping[str, np.ndarray] | None = None,
+    tree_weak: Mapping[str, np.ndarray] | None = None,
 ) -> Figure:
-    """Two :func:`~argmin_kmeans.distributed.scaling.project` tables: strong scaling (compute,
-    communication and total time per iteration against workers) and weak-scaling efficiency.
-    ``label`` says where the inputs come from; the title says it is a projection."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9.0, 3.5))
+    """Two :func:`~argmin_kmeans.distributed.scaling.project` tables of the ring model: strong
+    scaling (compute, communication and total time per iteration against workers) and
+    efficiency; optionally the same with an ideal tree (``algorithm="tree"``) for comparison,
+    drawn thin and grey. ``label`` says where the inputs come from; the titles say it is a
+    projection."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9.0, 3.6))
     p = strong["workers"]
-    a.loglog(p, strong["compute"] * 1e3, "o-", label="compute  t_call + ceil(n/p) t_row")
     many = p > 1  # one worker communicates nothing
+    a.loglog(p, strong["compute"] * 1e3, "o-", label="compute  t_call + ceil(n/p) t_row")
     a.loglog(p[many], strong["comm"][many] * 1e3, "s-.",
-             label="all_reduce  ceil(log2 p) t_ar")
-    a.loglog(p, strong["total"] * 1e3, "k--", label="total")
+             label="ring all_reduce  2(p-1)(alpha + beta B/p)")
+    a.loglog(p, strong["total"] * 1e3, "k--", label="total (ring)")
+    if tree_strong is not None:
+        a.loglog(p[many], tree_strong["comm"][many] * 1e3, "^:", color="0.5", lw=1.0,
+                 label="ideal tree  ceil(log2 p)(alpha + beta B)")
     cross = crossover(strong)
     if cross is not None:
-        a.axvline(cross, color="r", lw=1.0, ls=":", label=f"all_reduce >= compute from p = {cross}")
+        a.axvline(cross, color="r", lw=1.0, ls=":",
+                  label=f"ring >= compute from p = {cross}")
     a.set(xlabel="workers p", ylabel="ms per iteration", title="PROJECTION: strong scaling")
-    a.legend(fontsize=7)
-    b.semilogx(weak["workers"], weak["efficiency"], "o-", label="weak scaling efficiency")
-    b.semilogx(strong["workers"], strong["efficiency"], "s--", label="strong scaling efficiency")
+    a.legend(fontsize=6.5)
+    b.semilogx(weak["workers"], weak["efficiency"], "o-", label="weak scaling (ring)")
+    b.semilogx(strong["workers"], strong["efficiency"], "s--", label="strong scaling (ring)")
+    if tree_weak is not None:
+        b.semilogx(tree_weak["workers"], tree_weak["efficiency"], "^:", color="0.5", lw=1.0,
+                   label="weak scaling (ideal tree)")
     b.set(xlabel="workers p", ylabel="efficiency", ylim=(0, 1.05),
           title="PROJECTION: efficiency")
-    b.legend(fontsize=7)
+    b.legend(fontsize=6.5)
     fig.suptitle(label, fontsize=8)
     fig.tight_layout()
     return fig
@@ -165,13 +179,17 @@ def inits_figure(final_losses: Mapping[str, Sequence[float]], passes: Mapping[st
 
 
 def scaling_projection_figure(small: bool = False) -> Figure:
-    """The projection at fixed, stated inputs (not measurements): 10^7 rows, t_row = 100 ns,
-    t_call = 50 us, one all_reduce of the buffer 100 us."""
-    kw: dict[str, Any] = {"n_samples": 10**7, "t_row": 100e-9, "t_call": 50e-6,
-                          "t_allreduce": 100e-6}
+    """The projection at fixed, stated inputs (not measurements): 10^7 rows (weak: 10^5 per
+    worker), t_row = 100 ns, t_call = 50 us, K = d = 64 (a buffer of 33,296 bytes), a ring
+    step of alpha = 20 us + beta = 0.1 ns per byte; the ideal tree for comparison."""
+    kw: dict[str, Any] = {"t_row": 100e-9, "t_call": 50e-6, "alpha": 20e-6, "beta": 0.1e-9,
+                          "nbytes": allreduce_bytes(64, 64)}
     workers = [2**i for i in range(15)]
-    strong = project(workers, **kw)
-    weak = project(workers, weak=True, **dict(kw, n_samples=10**5))
+    strong = project(workers, n_samples=10**7, **kw)
+    weak = project(workers, n_samples=10**5, weak=True, **kw)
+    tree_strong = project(workers, n_samples=10**7, algorithm="tree", **kw)
+    tree_weak = project(workers, n_samples=10**5, weak=True, algorithm="tree", **kw)
     return projection_figure(
         strong, weak, "stated inputs, not measurements: n = 10^7 (weak: 10^5 per worker), "
-        "t_row = 100 ns, t_call = 50 us, one all_reduce 100 us")
+        "t_row = 100 ns, t_call = 50 us, K = d = 64, alpha = 20 us, beta = 0.1 ns/byte",
+        tree_strong=tree_strong, tree_weak=tree_weak)
