@@ -5,14 +5,15 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv lab site test notebooks bench figures clean
+.PHONY: venv lab site test notebooks bench figures clean grader-venv release
 
 venv: $(STAMP)
 
-# The editable install also compiles the optional C pass (setup.py, src/argmin_kmeans/_fastpass*):
-# a second or so with gcc/clang; without a compiler it prints a note and the package runs its
-# pure-torch loop (same labels, slower at small d).
-$(STAMP): requirements.lock pyproject.toml setup.py src/argmin_kmeans/_fastpass.c src/argmin_kmeans/_fastpass_impl.h
+# The editable install also compiles the C E-step (setup.py, src/argmin_kmeans/kernel/_fastpass*):
+# a few seconds with gcc/clang. Without a compiler the install fails and says what to do;
+# ARGMIN_KMEANS_PURE_TORCH=1 make venv installs without it (the torch loop runs instead).
+KERNEL := src/argmin_kmeans/kernel
+$(STAMP): requirements.lock pyproject.toml setup.py $(KERNEL)/_fastpass.c $(KERNEL)/_fastpass_simd.h $(KERNEL)/_fastpass_impl.h
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
@@ -39,9 +40,24 @@ site: venv
 # Lint (ruff) and types (mypy) first, failing on any finding; then unit + property tests of the
 # package, nbval (strict) on every notebook, browser tests.
 test: venv
-	$(PY) -m ruff check src tests benchmarks setup.py
+	$(PY) -m ruff check src tests benchmarks setup.py classroom instructor i18n
 	$(PY) -m mypy src
 	$(PY) -m pytest
+
+# The classroom edition (INSTRUCTORS.md): nbgrader lives in .venv-grader, beside .venv and never in
+# it (its JupyterLab extensions would change the students' JupyterLab): a plain venv whose .pth
+# adds .venv's site-packages, plus the exact pins of requirements-grader.lock.
+GRADER := .venv-grader
+$(GRADER)/.installed: requirements-grader.lock $(STAMP)
+	$(PY) -m classroom grader-venv
+	touch $@
+
+grader-venv: $(GRADER)/.installed
+
+# release/instructor (nbgrader course directory: source notebooks with solutions and hidden tests,
+# gradebook) and release/student (the generated assignments), from the lessons and instructor/.
+release: grader-venv
+	$(PY) -m classroom release
 
 # Re-execute every notebook in place, top to bottom, in a fresh kernel.
 notebooks: venv
@@ -57,4 +73,4 @@ figures: venv
 	$(PY) -m argmin_kmeans.plotting.figures figures
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis _build build src/argmin_kmeans/_fastpass*.so
+	rm -rf $(VENV) $(GRADER) release .pytest_cache .hypothesis _build build src/argmin_kmeans/kernel/_fastpass*.so src/argmin_kmeans/kernel/_fastpass.skipped

@@ -100,6 +100,6 @@ def test_make_test_lints_and_type_checks_before_the_tests() -> None:
     """`make test` fails on any ruff or mypy finding, with the pinned tools."""
     recipe = (ROOT / "Makefile").read_text().split("\ntest: venv\n", 1)[1].split("\n\n", 1)[0]
     steps = [line.strip() for line in recipe.splitlines()]
-    assert steps == ["$(PY) -m ruff check src tests benchmarks setup.py", "$(PY) -m mypy src", "$(PY) -m pytest"]
+    assert steps == ["$(PY) -m ruff check src tests benchmarks setup.py classroom instructor i18n", "$(PY) -m mypy src", "$(PY) -m pytest"]
     assert {"ruff", "mypy"} <= lock_pins().keys()
     assert "[tool.mypy]" in (ROOT / "pyproject.toml").read_text()
