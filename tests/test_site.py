@@ -36,7 +36,8 @@ NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("0*.ipynb"))
 LESSON03 = "notebooks/03_piecewise_quadratic_loss.html"
 # every page of the site: the redirect at the top, the landing page, one page per lesson, and
 # Sphinx's search and index pages
-PAGES = (["index.html", "site/index.html"] + [f"notebooks/{nb}.html" for nb in NOTEBOOKS]
+PAGES = (["index.html", "site/index.html", "INSTRUCTORS.html"]
+         + [f"notebooks/{nb}.html" for nb in NOTEBOOKS]
          + ["search.html", "genindex.html"])
 BUILD_TIMEOUT_S = 300
 MS = bs.MS
