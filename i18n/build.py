@@ -14,8 +14,8 @@ tooling would split cells into paragraphs of the *built site*, not of the notebo
 
 Commands (run from the repository root)::
 
-    python i18n/build.py check     # every English markdown cell has a current translation
-    python i18n/build.py sync      # add entries for new cells; flag changed ones (en_new)
+    python i18n/build.py check [NN ...]  # every English markdown cell has a current translation
+    python i18n/build.py sync [NN ...]   # add entries for new cells; flag changed ones (en_new)
     python i18n/build.py accept NN_name CELL_ID   # the zh text now translates the new English
     python i18n/build.py build     # write notebooks/zh/NN_name.ipynb (fails on check errors)
     python i18n/build.py build --verify   # the committed notebooks/zh equal a fresh build
@@ -100,13 +100,20 @@ def problems(lesson: Path) -> list[str]:
     return out
 
 
-def check() -> list[str]:
-    return [p for lesson in lessons() for p in problems(lesson)]
+def selected(stems: list[str] | None = None) -> list[Path]:
+    """The lessons named by ``stems`` (e.g. ``["03_piecewise_quadratic_loss"]``), or all."""
+    if not stems:
+        return lessons()
+    return [lesson for lesson in lessons() if lesson.stem in stems or lesson.stem[:2] in stems]
 
 
-def sync() -> None:
+def check(stems: list[str] | None = None) -> list[str]:
+    return [p for lesson in selected(stems) for p in problems(lesson)]
+
+
+def sync(stems: list[str] | None = None) -> None:
     """Add an entry for every new markdown cell; put changed English under ``en_new``."""
-    for lesson in lessons():
+    for lesson in selected(stems):
         data = load_store(lesson)
         store = data["cells"]
         cells = {}
@@ -179,9 +186,9 @@ def build(verify: bool = False) -> list[str]:
 def main(argv: list[str]) -> int:
     cmd = argv[1] if len(argv) > 1 else "build"
     if cmd == "check":
-        errors = check()
+        errors = check(argv[2:])
     elif cmd == "sync":
-        sync()
+        sync(argv[2:])
         errors = []
     elif cmd == "accept":
         accept(argv[2], argv[3])
