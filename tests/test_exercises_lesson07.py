@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from solutions import lesson07 as sol  # instructor/solutions (pytest's pythonpath)
 
 from argmin_kmeans import relax as rx
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson07 as ex
-from argmin_kmeans.exercises.solutions import lesson07 as sol
 from exercise_contract import exercise_contract  # tests/ is on sys.path under pytest
 
 test_exercise_contract = exercise_contract(ex, sol)
@@ -39,7 +39,7 @@ def _exact_repeated(theta, costs, n_samples, generator):
 @pytest.mark.parametrize(
     "answer,message",
     [
-        (_no_log, "grad log p_z"),
+        (_no_log, "grad log pi_z"),
         (_gumbel_softmax, "biased"),
         (_exact_repeated, "every row is the same"),
         (lambda t, c, m, g: torch.zeros(m, 2) + torch.randn(m, 2), "shape"),
@@ -173,3 +173,26 @@ def test_exercise3_accepts_the_torch_distributions_route() -> None:
         return hard - soft.detach() + soft
 
     assert ex.check_straight_through_gumbel(via_distributions)
+
+
+def test_exercise2_check_is_the_experiment() -> None:
+    """The check accepts the temperature where one soft-Lloyd step keeps a small gap along the
+    top eigenvector (2 lambda_max) and rejects 2 % either side."""
+    tau_c = sol.critical_temperature()
+    assert ex.check_critical_temperature(tau_c)
+    for factor in (0.98, 1.02):
+        with pytest.raises(ExerciseError, match="multiplies the gap"):
+            ex.check_critical_temperature(factor * tau_c)
+
+
+def test_code_exercises_reject_the_library_functions() -> None:
+    with pytest.raises(ExerciseError, match="write it yourself"):
+        ex.check_score_function(
+            lambda t, c, m, g: rx.perturbed_argmax(t, sigma=1.0, n_samples=m, generator=g))
+    with pytest.raises(ExerciseError, match="write it yourself"):
+        ex.check_straight_through_gumbel(
+            lambda t, tau, g: torch.nn.functional.gumbel_softmax(t, tau, hard=True))
+
+
+def test_no_reference_helpers_in_the_check_module() -> None:
+    assert not [name for name in vars(ex) if name.startswith(("_exact", "_reference", "_st_"))]

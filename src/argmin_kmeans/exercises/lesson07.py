@@ -2,8 +2,8 @@
 
 1. :func:`check_score_function` — write the score-function (REINFORCE) estimator of the
    gradient of an expected loss, and let the check measure its bias.
-2. :func:`check_critical_temperature` — compute the temperature at which annealing splits the
-   first cluster of a new data set.
+2. :func:`check_critical_temperature` — compute the temperature below which one soft-Lloyd step
+   makes a small gap between two centres at the mean of a new data set grow.
 3. :func:`check_straight_through_gumbel` — write the straight-through Gumbel-softmax sample:
    one-hot forward, the soft sample's gradient backward.
 """
@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
+from ..relax import perturbed_argmax, soft_lloyd_step, straight_through_assign
 from . import ExerciseError, exercise, require
 
 __all__ = [
@@ -50,26 +52,14 @@ EX3_COSTS = np.array([0.13, 0.98, 3.13, 1.73])
 EX3_TAU = 0.5
 
 
-def _exact(theta: np.ndarray, costs: np.ndarray) -> np.ndarray:
-    p = np.exp(theta - theta.max())
-    p /= p.sum()
-    return p * (costs - p @ costs)  # d/dtheta of p . costs = (diag p - p p^T) costs
-
-
-def _wrong_no_log(theta: np.ndarray, costs: np.ndarray) -> np.ndarray:
-    """E[f(z) grad p_z] (the gradient of p_z instead of log p_z)."""
-    p = np.exp(theta - theta.max())
-    p /= p.sum()
-    jac = np.diag(p) - np.outer(p, p)  # row k: grad of p_k
-    return (p * costs) @ jac
-
-
 @exercise(
     "Exercise 1 (score-function estimator)",
     "write score(theta, costs, n_samples, generator) returning an (n_samples, K) array: row m is "
     "f(z_m) * grad_theta log p_{z_m}(theta) for a choice z_m drawn from softmax(theta) "
-    "(torch.multinomial takes a generator). grad_theta log softmax(theta)_z = onehot(z) - p.",
+    "(torch.multinomial takes a generator). grad_theta log pi_z(theta) = onehot(z) - pi, with "
+    "pi = softmax(theta).",
     code=True,
+    forbid=(perturbed_argmax,),
 )
 def check_score_function(answer: Callable[..., Any]) -> None:
     """``answer``: a function ``(theta (K,), costs (K,), n_samples, generator) -> (n_samples, K)``
@@ -96,12 +86,16 @@ def check_score_function(answer: Callable[..., Any]) -> None:
                 "every row is the same: that is not a Monte Carlo estimate (draw one choice per "
                 "row; the exact gradient by enumeration is what the estimate is compared with)")
         mean, se = G.mean(axis=0), G.std(axis=0) / math.sqrt(M)
-        exact = _exact(theta, costs)
+        pi = np.exp(theta - theta.max())
+        pi /= pi.sum()
+        jac = np.diag(pi) - np.outer(pi, pi)  # row k: grad of pi_k; symmetric
+        exact = jac @ costs  # the gradient of pi . costs, by enumeration
         ok = np.abs(mean - exact) <= 5 * se + 1e-9
-        if not ok.all() and (np.abs(mean - _wrong_no_log(theta, costs)) <= 5 * se + 1e-9).all():
+        no_log = (pi * costs) @ jac  # E[f(z) grad pi_z]: grad pi_z instead of grad log pi_z
+        if not ok.all() and (np.abs(mean - no_log) <= 5 * se + 1e-9).all():
             raise ExerciseError(
-                "your estimates average to E[f(z) grad p_z], not the gradient: the score is "
-                "grad log p_z = (grad p_z) / p_z = onehot(z) - p"
+                "your estimates average to E[f(z) grad pi_z], not the gradient: the score is "
+                "grad log pi_z = (grad pi_z) / pi_z = onehot(z) - pi"
             )
         require(
             bool(ok.all()),
@@ -113,21 +107,29 @@ def check_score_function(answer: Callable[..., Any]) -> None:
 
 @exercise(
     "Exercise 2 (the first phase transition)",
-    "the lesson's linearisation: one soft-Lloyd step multiplies the gap between the centres by "
-    "(2 / tau) times the covariance of the data, so the gap first grows along the top "
-    "eigenvector once tau < 2 lambda_max. Compute lambda_max of EX2_X with the covariance "
+    "the lesson's linearisation: one soft-Lloyd step multiplies the gap between two centres at "
+    "the mean by (2 / tau) times the covariance of the data, so along the top eigenvector the "
+    "gap is multiplied by 2 lambda_max / tau. Compute lambda_max of EX2_X with the covariance "
     "divided by n (np.cov(EX2_X.T, bias=True), then np.linalg.eigvalsh).",
 )
 def check_critical_temperature(answer: Any) -> None:
-    """``answer``: the temperature below which two centres at the mean of ``EX2_X`` split."""
+    """``answer``: the temperature at which one soft-Lloyd step leaves unchanged a small gap,
+    along the top eigenvector of the covariance, between two centres at the mean of ``EX2_X``
+    (below it the gap grows). The check runs that step at ``answer`` and measures the gap."""
     try:
         a = float(answer)
     except (TypeError, ValueError) as e:
         raise ExerciseError(f"answer should be a number, got {type(answer).__name__}") from e
     require(bool(np.isfinite(a)) and a > 0, f"a temperature is a positive number, got {a!r}")
-    cov = np.cov(EX2_X.T, bias=True)
-    lam = np.linalg.eigvalsh(cov)
-    want = 2 * lam[-1]
+    X = torch.tensor(EX2_X)
+    lam, vecs = np.linalg.eigh(np.cov(EX2_X.T, bias=True))
+    u = torch.tensor(vecs[:, -1])
+    gap0 = 1e-5
+    C = X.mean(0) + (gap0 / 2) * torch.stack([u, -u])
+    step = torch.as_tensor(soft_lloyd_step(X, C, a))
+    ratio = float((step[0] - step[1]).norm()) / gap0  # the gap's growth factor in one step
+    if abs(ratio - 1) <= 1e-2:
+        return
     if math.isclose(a, lam[-1], rel_tol=1e-3):
         raise ExerciseError("off by a factor 2: d = ||x - c||^2 has derivative 2 (c - x), so "
                             "tau_c = 2 lambda_max")
@@ -144,17 +146,11 @@ def check_critical_temperature(answer: Any) -> None:
     if math.isclose(a, 2 * lam.sum(), rel_tol=1e-3) or math.isclose(a, lam.sum(), rel_tol=1e-3):
         raise ExerciseError("the total variance (trace) mixes both directions; the split happens "
                             "along one of them")
-    require(math.isclose(a, want, rel_tol=1e-2),
-            f"got tau = {a:.4g}; check the linearisation: the perturbation is multiplied by "
-            "(2 / tau) times the covariance of EX2_X (not of the lesson's blobs)")
-
-
-def _st_gumbel_reference(theta: torch.Tensor, tau: float, generator: torch.Generator
-                         ) -> torch.Tensor:
-    gumbel = -torch.empty(theta.shape, dtype=theta.dtype).exponential_(generator=generator).log()
-    soft = torch.softmax((theta + gumbel) / tau, dim=-1)
-    hard = torch.nn.functional.one_hot(soft.argmax(-1), theta.shape[-1]).to(theta.dtype)
-    return hard - soft.detach() + soft
+    raise ExerciseError(
+        f"got tau = {a:.4g}: one soft-Lloyd step there multiplies the gap by {ratio:.3f}, not by "
+        "1 (within 1 %); check the linearisation: the gap is multiplied by (2 / tau) times the "
+        "covariance of EX2_X (not of the lesson's blobs)"
+    )
 
 
 def _draw(sample: Callable[..., Any], M: int, seed: int) -> tuple[torch.Tensor, Any]:
@@ -179,6 +175,7 @@ def _grads(theta: torch.Tensor, y: torch.Tensor) -> np.ndarray | None:
     "softmax((theta + G) / tau) along dim 1; its one-hot argmax (F.one_hot, in theta's dtype). "
     "Then combine hard and soft so that the value is hard and the gradient is soft's.",
     code=True,
+    forbid=(F.gumbel_softmax, straight_through_assign),
 )
 def check_straight_through_gumbel(answer: Callable[..., Any]) -> None:
     """``answer``: a function ``(theta (M, K) requiring grad, tau, generator) -> (M, K)``: one
@@ -222,7 +219,12 @@ def check_straight_through_gumbel(answer: Callable[..., Any]) -> None:
     assert grads is not None  # for mypy
     require(float(np.abs(grads).max()) > 0, "the gradient is zero: hard - soft + soft has no "
             "gradient left; detach one of the two soft terms: hard - soft.detach() + soft")
-    ref = _grads(*_draw(_st_gumbel_reference, 4 * M, seed=4))
+    theta_ref = torch.tensor(EX3_THETA).expand(4 * M, -1).clone().requires_grad_()
+    expo = torch.empty(theta_ref.shape, dtype=theta_ref.dtype)
+    gumbel = -expo.exponential_(generator=torch.Generator().manual_seed(4)).log()
+    soft = torch.softmax((theta_ref + gumbel) / EX3_TAU, dim=-1)
+    hard = F.one_hot(soft.argmax(-1), K).to(soft.dtype)
+    ref = _grads(theta_ref, hard - soft.detach() + soft)  # straight-through Gumbel, in the check
     assert ref is not None
     mean, want = grads.mean(0), ref.mean(0)
     tol = 5 * np.sqrt(grads.var(0) / M + ref.var(0) / (4 * M)) + 1e-9

@@ -40,7 +40,8 @@ EX3_GAMMA, EX3_BATCH_COUNT = 0.95, 16
 )
 def check_most_influential(answer: Any, J: Any) -> None:
     """``answer``: the index ``i`` maximising ``||J[0, :, i, :]||_F`` for ``J`` from
-    :func:`argmin_kmeans.implicit.fixed_point_jacobian`."""
+    :func:`argmin_kmeans.implicit.fixed_point_jacobian` at a temperature > 0 (at temperature 0
+    the blocks of a cluster's samples tie, and the check says so)."""
     Jn = J.detach().cpu().numpy() if isinstance(J, torch.Tensor) else np.asarray(J)
     require(Jn.ndim == 4, "J should be the (n_clusters, n_features, n_samples, n_features) array")
     if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, np.integer)):
@@ -50,6 +51,12 @@ def check_most_influential(answer: Any, J: Any) -> None:
     block = np.sqrt((Jn[0] ** 2).sum(axis=(0, 2)))  # (n,)
     total = np.sqrt((Jn**2).sum(axis=(1, 3))).sum(axis=0)
     want = int(np.argmax(block))
+    top2 = np.sort(block)[-2:]
+    require(
+        bool(top2[1] - top2[0] > 1e-9 * top2[1]),
+        "this J has no single most influential sample: its largest blocks tie (at temperature "
+        "0 every sample of a cluster has the same block I / n_k). Use J_03 (temperature 0.3)",
+    )
     if int(answer) == want:
         return
     if int(answer) == int(np.argmax(total)):
