@@ -7,10 +7,11 @@ import math
 
 import pytest
 import torch
+from solutions import lesson02 as sol  # instructor/solutions (pytest's pythonpath)
 
+import argmin_kmeans as ak
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson02 as ex
-from argmin_kmeans.exercises.solutions import lesson02 as sol
 from argmin_kmeans.naive import question_loss
 from exercise_contract import exercise_contract  # tests/ is on sys.path under pytest
 
@@ -124,3 +125,10 @@ def test_vectorized_loss_hint_is_conceptual() -> None:
     hint = ex.check_vectorized_loss.hint
     assert "own centroid" in hint
     assert "centers[labels]" not in hint and "**" not in hint and "cdist" not in hint
+
+
+def test_vectorized_loss_rejects_the_package_loss() -> None:
+    """Handing in ``ak.kmeans_loss``, or a line that calls it, is not the student's own code."""
+    for answer in (ak.kmeans_loss, lambda X, C: ak.kmeans_loss(X, C)):
+        with pytest.raises(ExerciseError, match="package's own `kmeans_loss`.*yourself"):
+            ex.check_vectorized_loss(answer)

@@ -7,12 +7,12 @@ import re
 
 import numpy as np
 import pytest
+from solutions import lesson03 as sol  # instructor/solutions (pytest's pythonpath)
 
 import argmin_kmeans as ak
 from argmin_kmeans import datasets
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson03 as ex
-from argmin_kmeans.exercises.solutions import lesson03 as sol
 from exercise_contract import exercise_contract  # tests/ is on sys.path under pytest
 
 test_exercise_contract = exercise_contract(ex, sol)
@@ -80,3 +80,15 @@ WRONG = [
 def test_rejects_wrong_answers_with_a_helpful_message(check, answer, message) -> None:
     with pytest.raises(ExerciseError, match=re.escape(message)):
         check(answer)
+
+
+def test_local_minima_rejects_the_package_fixed_points() -> None:
+    """Filtering ``lloyd_fixed_points_1d`` is the package's answer, not the student's code."""
+    from argmin_kmeans.landscape_1d import lloyd_fixed_points_1d
+
+    def filtered(x):
+        return np.array([r.minimiser for r in lloyd_fixed_points_1d(x)
+                         if r.margin > 0 and r.minimiser[0] < r.minimiser[1]]).reshape(-1, 2)
+
+    with pytest.raises(ExerciseError, match="package's own `lloyd_fixed_points_1d`"):
+        ex.check_local_minima(filtered)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from solutions import lesson05 as sol  # instructor/solutions (pytest's pythonpath)
 
 import argmin_kmeans as ak
 from argmin_kmeans import datasets
 from argmin_kmeans import stochastic as sk
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson05 as ex
-from argmin_kmeans.exercises.solutions import lesson05 as sol
 from exercise_contract import exercise_contract  # tests/ is on sys.path under pytest
 
 
@@ -159,3 +159,13 @@ def test_exercise4_rejects(history) -> None:
         ex.check_samples_needed([1, 2], h, ref)
     with pytest.raises(ExerciseError, match="never gets down"):
         ex.check_samples_needed(1.0, h, ref / 2)
+
+
+def test_online_update_rejects_the_package_step() -> None:
+    """``ak.online_step`` wrapped in one line is not the student's own update."""
+    def wrapper(x, centers, counts):
+        return ak.online_step(x[None, :], centers.copy(), counts.copy())
+
+    for answer in (ak.online_step, wrapper):
+        with pytest.raises(ExerciseError, match="package's own `online_step`.*yourself"):
+            ex.check_online_update(answer)

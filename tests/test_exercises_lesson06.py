@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from solutions import lesson06 as sol  # instructor/solutions (pytest's pythonpath)
 
 from argmin_kmeans import stochastic as sk
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson06 as ex
-from argmin_kmeans.exercises.solutions import lesson06 as sol
 from exercise_contract import exercise_contract  # tests/ is on sys.path under pytest
 
 test_exercise_contract = exercise_contract(ex, sol)
@@ -123,3 +123,31 @@ def test_exercise2_the_number() -> None:
 def test_exercise2_rejects(answer, message) -> None:
     with pytest.raises(ExerciseError, match=message):
         ex.check_when_lr_is_newton(answer)
+
+
+def test_exercise3_the_pair() -> None:
+    t, verdict = sol.big_centre_step()
+    assert t == pytest.approx(510.2, abs=0.1) and verdict == "too large"
+    assert ex.check_big_centre_step((510, "too large")) is True
+    assert ex.check_big_centre_step([511.0, " Too Large"]) is True
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        ((510, "too small"), "t is right"),
+        ((10_000, "too large"), "centre winning 5 samples"),
+        ((50_000, "too large"), "N_k, the samples won"),
+        ((1020, "too large"), "factor 2"),
+        ((500, "too large"), "not all 100"),
+        ((4001, "too large"), "length of the question's run"),
+        ((123, "too large"), "got 123 batches"),
+        ((510, "big"), "verdict is one of"),
+        ((float("nan"), "too large"), "positive number"),
+        (("many", "too large"), "number of batches"),
+        (510, "a pair"),
+    ],
+)
+def test_exercise3_rejects(answer, message) -> None:
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_big_centre_step(answer)

@@ -7,10 +7,10 @@ import warnings
 
 import numpy as np
 import pytest
+from solutions import lesson09 as sol  # instructor/solutions (pytest's pythonpath)
 
 from argmin_kmeans.exercises import ExerciseError
 from argmin_kmeans.exercises import lesson09 as ex
-from argmin_kmeans.exercises.solutions import lesson09 as sol
 from exercise_contract import exercise_contract  # tests/ is on sys.path under pytest
 
 test_exercise_contract = exercise_contract(ex, sol)
@@ -113,3 +113,11 @@ def test_exercise1_solution_takes_a_shard_smaller_than_the_centres() -> None:
     lab = ((X[:, None, :] - C[None]) ** 2).sum(axis=2).argmin(axis=1)
     want = np.array([X[lab == j].mean(axis=0) for j in range(5)])
     assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_lloyd_from_shards_rejects_the_package_step() -> None:
+    """One Lloyd step on the concatenated shards is not the data-parallel step asked for."""
+    from argmin_kmeans import lloyd_step
+
+    with pytest.raises(ExerciseError, match="package's own `lloyd_step`.*yourself"):
+        ex.check_lloyd_from_shards(lambda shards, C: lloyd_step(np.concatenate(shards), C))

@@ -23,6 +23,7 @@ grades those lessons instead, e.g.
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import os
 import re
@@ -35,7 +36,9 @@ from typing import Any
 import nbformat
 import pytest
 from classroom import gradervenv, grading, release
-from classroom.guide import write_guide
+from classroom.guide import time_table, write_guide
+
+from argmin_kmeans.exercises import ExerciseError, NotAttempted, grade
 
 ROOT = Path(__file__).resolve().parents[1]
 CI = os.environ.get("CI", "").lower() == "true"
@@ -132,10 +135,65 @@ def test_instructor_edition_runs_its_inlined_solutions(
             assert release.SKIP_TAG in after.metadata.get("tags", [])
 
 
+CHECK_MODULES = sorted(p.stem for p in (ROOT / "src" / "argmin_kmeans" / "exercises").glob(
+    "lesson[0-9][0-9].py"))
+
+#: The issue's cases: these code exercises must refuse the package's own function.
+MUST_FORBID = {("lesson02", "vectorized_loss"): "kmeans_loss",
+               ("lesson04", "newton_by_hand"): "newton_step",
+               ("lesson05", "online_update"): "online_step"}
+
+
+@pytest.mark.parametrize("module", CHECK_MODULES)
+def test_graded_mode_scores_none_zero_and_refuses_the_library(
+        module: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every check, in graded mode, raises NotAttempted on None (before looking at its extra
+    arguments); every code exercise that names package functions refuses each of them, handed
+    in or wrapped in a line, with the "write it yourself" feedback."""
+    checks = importlib.import_module(f"argmin_kmeans.exercises.{module}")
+    names = [n for n in checks.__all__ if n.startswith("check_")]
+    assert names
+    for name in names:
+        check = getattr(checks, name)
+        with pytest.raises(NotAttempted, match="not attempted"):
+            grade(check, None, object(), object())
+        forbid = getattr(check, "forbid", ())
+        if (module, name.removeprefix("check_")) in MUST_FORBID:
+            assert MUST_FORBID[module, name.removeprefix("check_")] in [
+                f.__name__ for f in forbid]
+        for f in forbid:
+            def default(*a: Any, f: Any = f, **k: Any) -> Any:  # a default argument ...
+                return f(*a, **k)
+
+            def wrapped(g: Any) -> Any:  # ... and a closure
+                return lambda *a, **k: g(*a, **k)
+
+            for answer in (f, default, wrapped(f)):
+                with pytest.raises(ExerciseError, match="write it yourself"):
+                    check(answer, object(), object())
+    capsys.readouterr()
+
+
+def _totals(table: str) -> dict[str, int]:
+    """lesson -> total minutes, from the rows of a time table."""
+    return {cells[0]: int(cells[-1]) for line in table.splitlines()
+            if re.match(r"\| \d\d \|", line)
+            for cells in [[c.strip() for c in line.strip("|").split("|")]]}
+
+
 def test_instructors_guide_is_up_to_date() -> None:
-    """INSTRUCTORS.md's objectives, times, exercise and misconception tables are generated
-    from the lessons and exercises.toml; `python -m classroom guide` rewrites them."""
-    assert write_guide(ROOT, check=True) == [], "run `.venv/bin/python -m classroom guide`"
+    """INSTRUCTORS.md's objectives, exercise and misconception tables are generated from the
+    lessons and exercises.toml; `python -m classroom guide` rewrites them. The time table moves
+    with every re-execution of a lesson (its running time) and every edit of its text (its
+    words): it is stale only when a lesson's total is off by more than 10 minutes."""
+    stale = write_guide(ROOT, check=True)
+    assert set(stale) <= {"times"}, f"{stale}: run `.venv/bin/python -m classroom guide`"
+    text = (ROOT / "INSTRUCTORS.md").read_text()
+    stored = _totals(text.split("<!-- BEGIN GENERATED: times -->")[1].split("<!-- END")[0])
+    fresh = _totals(time_table(ROOT))
+    assert stored.keys() == fresh.keys(), "a lesson came or went: run `python -m classroom guide`"
+    off = {k: (stored[k], fresh[k]) for k in fresh if abs(stored[k] - fresh[k]) > 10}
+    assert not off, f"lesson totals (guide, now): {off}: run `python -m classroom guide`"
 
 
 def _pins(path: Path) -> dict[str, str]:

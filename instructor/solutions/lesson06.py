@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from argmin_kmeans.exercises.lesson06 import EX2_LR, EX2_M
+from argmin_kmeans.exercises.lesson06 import EX2_LR, EX2_M, EX3_M
 
-__all__ = ["step_without_autograd", "when_lr_is_newton"]
+__all__ = ["big_centre_step", "step_without_autograd", "when_lr_is_newton"]
 
 
 def step_without_autograd(
@@ -31,3 +31,13 @@ def when_lr_is_newton() -> float:
     more than twice the question's ``lr`` — their fixed step is too small for most of
     the run, and too large only for centres that have won more than 50 000 samples."""
     return 1.0 / (2.0 * EX2_M * EX2_LR)
+
+
+def big_centre_step() -> tuple[float, str]:
+    """Exercise 3. ``1 / (2 N_k) = lr`` with ``N_k = 98 t``: ``t = 1 / (2 * 98 * 1e-5)
+    ~ 510`` batches. For the remaining ~3490 of their 4001 batches the Newton step
+    ``1 / (2 N_k)`` is below ``lr``, falling to about ``1 / (2 * 98 * 4001) ~ 1.3e-6``:
+    their fixed step was too large for the big centre (it keeps jittering, lesson 05's
+    noise floor), while it was far too small for the centres that win a sample now and
+    then."""
+    return 1.0 / (2.0 * EX3_M * EX2_LR), "too large"

@@ -95,7 +95,8 @@ def calls_forbidden(answer: Any, forbid: Sequence[Callable[..., Any]], depth: in
     reads the names the answer's code (and its nested code: lambdas, inner functions) uses.
     A global name is resolved in the answer's own namespace (``from argmin_kmeans import
     kmeans_loss as kl`` is found through ``kl``), and a helper function defined beside the
-    answer is read in turn, up to ``depth`` calls deep. An attribute (``ak.kmeans_loss``,
+    answer is read in turn, up to ``depth`` calls deep, and so are the functions it captures
+    (closures, default arguments). An attribute (``ak.kmeans_loss``,
     ``argmin_kmeans.core.kmeans_loss``) is matched by name. This catches handing the library
     function in and wrapping it in a line of code; it is not meant to stop deliberate
     obfuscation (the hidden tests and the instructor do that).
@@ -141,11 +142,13 @@ def calls_forbidden(answer: Any, forbid: Sequence[Callable[..., Any]], depth: in
                             return found
                 elif name in names:
                     return name
+        captured = list(obj.__defaults__ or ()) + list((obj.__kwdefaults__ or {}).values())
         for cell in obj.__closure__ or ():
             try:
-                content = cell.cell_contents
+                captured.append(cell.cell_contents)
             except ValueError:  # an empty cell
                 continue
+        for content in captured:  # closures and default arguments (``lambda x, f=f: f(x)``)
             found = visit(content, level - 1)
             if found:
                 return found

@@ -31,11 +31,6 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
-def _steps_with_point(n_steps: int = _STEPS, batch_size: int = _BATCH, n_samples: int = _N) -> float:
-    """Expected number of steps whose batch (drawn with replacement) contains one given sample."""
-    return n_steps * -math.expm1(batch_size * math.log1p(-1.0 / n_samples))
-
-
 @exercise(
     "Exercise 1 (how often a lone centroid moves)",
     "answer is a number: the expected count, out of 4001 steps, of batches that contain one "
@@ -45,8 +40,10 @@ def _steps_with_point(n_steps: int = _STEPS, batch_size: int = _BATCH, n_samples
 def check_steps_with_point(answer: Any) -> None:
     """``answer``: :math:`4001\\,(1 - (1 - 1/1000)^{100}) \\approx 380.8`, to within 1 step."""
     require(_is_number(answer), f"answer must be a number, got {type(answer).__name__}")
-    a, want = float(answer), _steps_with_point()
-    per_step = 1.0 - (1.0 - 1.0 / _N) ** _BATCH
+    a = float(answer)
+    # P(a batch of _BATCH draws with replacement holds the point), times the steps
+    per_step = -math.expm1(_BATCH * math.log1p(-1.0 / _N))
+    want = _STEPS * per_step
     if math.isclose(a, per_step, rel_tol=1e-3) or math.isclose(a, _BATCH / _N, rel_tol=1e-3):
         raise ExerciseError(
             f"answer={a:g} is a probability per step; the question asks for a number of steps "
@@ -80,6 +77,7 @@ def _problem() -> tuple[torch.Tensor, torch.Tensor]:
     "(the index of its nearest centre) without gradient, then gather each point's own centroid "
     "and add up the squared distances to it only.",
     code=True,
+    forbid=(kmeans_loss,),
 )
 def check_vectorized_loss(answer: Any) -> None:
     """``answer``: callable ``loss(X, centers)``; checked for value, gradient (including an

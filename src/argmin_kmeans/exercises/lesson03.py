@@ -1,7 +1,8 @@
 r"""Checks for lesson 03, the piecewise-quadratic loss.
 
 The data the exercises use are module constants, so the notebook, the checks and the worked
-solutions (:mod:`argmin_kmeans.exercises.solutions.lesson03`) all see the same numbers:
+solutions (instructor material, ``instructor/solutions/lesson03.py`` in the course repository)
+all see the same numbers:
 
 * :data:`EX_X`, eight sorted 1-D samples, for exercises 1–3 (two centres);
 * :data:`EX_C_SLICE`, a point of the :math:`(c_1, c_2)` plane where a sample is tied (exercise 2);
@@ -131,15 +132,6 @@ def check_one_sided_derivatives(answer: Any) -> None:
     )
 
 
-def _local_minima(x: np.ndarray) -> np.ndarray:
-    """The reference: Lloyd fixed points with c1 < c2, both clusters non-empty and no sample
-    tied (``margin > 0``), sorted by c1; shape (m, 2)."""
-    rows = [r.minimiser for r in lloyd_fixed_points_1d(x)
-            if r.margin > 0 and r.minimiser[0] < r.minimiser[1]]
-    out = np.array(rows, dtype=np.float64).reshape(-1, 2)
-    return out[np.argsort(out[:, 0])]
-
-
 def _test_data() -> list[np.ndarray]:
     """The data sets a code answer is run on: the exercise's, the tied one, random ones."""
     rng = np.random.default_rng(3)
@@ -157,6 +149,7 @@ def _test_data() -> list[np.ndarray]:
     "x[j]. A midpoint equal to x[j-1] is still a Lloyd fixed point (ties go to c1), but that "
     "sample is tied: the point sits on a kink, which section 3 showed is never a minimum.",
     code=True,
+    forbid=(lloyd_fixed_points_1d,),
 )
 def check_local_minima(answer: Any) -> None:
     """``answer``: a function ``f(x)`` that returns every local minimum ``(c1, c2)`` with
@@ -172,7 +165,10 @@ def check_local_minima(answer: Any) -> None:
                 f"f(x) must return an array of shape (m, 2), got shape {got.shape}")
         require(bool(np.all(got[:, 0] < got[:, 1])),
                 "list each minimum once, with c1 < c2 (the mirrored copy is the same clustering)")
-        want = _local_minima(x)
+        # Lloyd fixed points with c1 < c2, both clusters non-empty and no sample tied
+        rows = [r.minimiser for r in lloyd_fixed_points_1d(x)
+                if r.margin > 0 and r.minimiser[0] < r.minimiser[1]]
+        want = np.array(rows, dtype=np.float64).reshape(-1, 2)
         for row in got:
             if np.any(np.all(np.isclose(want, row, atol=1e-6), axis=1)):
                 continue
@@ -197,14 +193,6 @@ def check_local_minima(answer: Any) -> None:
         )
 
 
-def _ends() -> np.ndarray:
-    """How many samples c1 owns where Lloyd from each of :data:`EX_STARTS` stops."""
-    xs = np.sort(example_data_1d())
-    _, _, code = lloyd_1d(xs, EX_STARTS[:, 0], EX_STARTS[:, 1])
-    n = xs.size
-    return np.where(code <= n, code, n - (code - n - 1))  # codes > n: c2 is the lower centre
-
-
 @exercise(
     "Exercise 4 (predict where Lloyd stops)",
     "the first Lloyd step gives c1 (the lower centre) the samples <= the midpoint (c1 + c2)/2, "
@@ -216,8 +204,10 @@ def check_lloyd_ends(answer: Any) -> None:
     samples c1 owns when Lloyd's algorithm stops; three integers."""
     a = _numbers(answer, "the three counts").ravel()
     require(a.shape == (3,), f"give three numbers, one per start, got shape {a.shape}")
-    want = _ends()
     xs = np.sort(example_data_1d())
+    _, _, code = lloyd_1d(xs, EX_STARTS[:, 0], EX_STARTS[:, 1])
+    n = xs.size
+    want = np.where(code <= n, code, n - (code - n - 1))  # codes > n: c2 is the lower centre
     for (c1, c2), got, end in zip(EX_STARTS, a, want):
         if got == end:
             continue

@@ -1,8 +1,9 @@
 r"""Checks for lesson 04, gradient descent vs EM (Lloyd) vs Newton.
 
 The data the exercises use are module constants, shared by the notebook, the checks and the
-worked solutions (:mod:`argmin_kmeans.exercises.solutions.lesson04`). They are deliberately
-not the numbers the lesson prints, so that no answer is in view:
+worked solutions (instructor material, ``instructor/solutions/lesson04.py`` in the course
+repository). They are deliberately not the numbers the lesson prints, so that no answer is in
+view:
 
 * exercise 1 (contraction factors of the *mean* loss) uses :data:`EX_COUNTS` and a few other
   cluster sizes;
@@ -57,17 +58,6 @@ EX_STEPS = 100
 EX_SHRINK = 1e-3
 
 
-def _rho_mean(counts: np.ndarray, lr: float) -> np.ndarray:
-    """The factor of one gradient step on the mean loss ``L / n``, ``n = sum(counts)``."""
-    counts = np.asarray(counts, dtype=np.float64)
-    return contraction_factors(counts, lr / counts.sum())
-
-
-def _smallest_lr(m_k: int, steps: int, shrink: float) -> float:
-    """The smallest lr with ``(1 - 2 lr m_k) ** steps <= shrink``."""
-    return (1.0 - shrink ** (1.0 / steps)) / (2.0 * m_k)
-
-
 @exercise(
     "Exercise 1 (contraction factors of the mean loss)",
     "the mean loss is L(c) / n with n = sum of the counts, so its gradient is "
@@ -85,8 +75,9 @@ def check_contraction_factors(answer: Any) -> None:
              (np.array([100]), 0.25)]
     for counts, lr in cases:
         got = np.asarray(answer(counts.copy(), lr), dtype=np.float64)
-        want = _rho_mean(counts, lr)
         n = int(counts.sum())
+        # the mean loss is the summed loss with the step size divided by n
+        want = contraction_factors(counts.astype(np.float64), lr / n)
         require(got.shape == want.shape,
                 f"for counts={counts.tolist()} the answer has shape {got.shape}, expected "
                 f"{want.shape}: one factor per cluster")
@@ -158,7 +149,7 @@ def check_smallest_lr(answer: Any) -> None:
             f"answer is one number (a step size), got {type(answer).__name__}")
     got = float(answer)
     require(math.isfinite(got) and got > 0, f"a step size is a positive number, got {got!r}")
-    want = _smallest_lr(EX_NK, EX_STEPS, EX_SHRINK)
+    want = (1.0 - EX_SHRINK ** (1.0 / EX_STEPS)) / (2.0 * EX_NK)  # rho**t = EX_SHRINK
     rho = 1 - 2 * got * EX_NK
     left = abs(rho) ** EX_STEPS if abs(rho) < 1e3 else math.inf  # |rho|**100 overflows beyond
     if math.isclose(got, 1 / (2 * EX_NK), rel_tol=1e-9):
@@ -202,6 +193,7 @@ def _problems() -> list[tuple[torch.Tensor, torch.Tensor]]:
     "2(n_k c_k - S_k) and the Hessian block 2 n_k I, and the step is H^-1 g. Leave a centre with "
     "n_k = 0 where it is.",
     code=True,
+    forbid=(newton_step, lloyd_step),
 )
 def check_newton_by_hand(answer: Any) -> None:
     """``answer(X, C) -> new C``: one Newton step from the gradient and Hessian, for float64

@@ -71,9 +71,10 @@ def check_batch_size_prediction(answer: Any) -> None:
             "about one full-batch gradient step. Run both and compare")
     if a == "higher":
         raise ExerciseError(
-            "smaller batches are noisier, but at lr = 1e-5 every step moves a centre less than "
-            "0.03 % of the way: the noise averages out, and one pass adds up to about one "
-            "full-batch gradient step either way. Run both and compare")
+            "smaller batches are noisier, but at lr = 1e-5 every step moves a centre only a "
+            "fraction of a percent of the way (2 lr m_k: about 0.05 % at most with batches of "
+            "100): the noise averages out, and one pass adds up to about one full-batch "
+            "gradient step either way. Run both and compare")
 
 
 def _cases(seed: int = 5) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -93,6 +94,7 @@ def _cases(seed: int = 5) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     "(shape (d,)): find the nearest centre k, add 1 to counts[k], then move centre k by "
     "(x - c_k) / counts[k]. Do not modify the inputs: work on copies.",
     code=True,
+    forbid=(online_step,),
 )
 def check_online_update(answer: Callable[..., Any]) -> None:
     """``answer``: a function ``(x, centers, counts) -> (new_centers, new_counts)``."""
@@ -132,11 +134,6 @@ def check_online_update(answer: Callable[..., Any]) -> None:
         )
 
 
-def _memory_shares() -> tuple[float, float]:
-    """The weight of the :data:`EX3_RECENT` most recent samples: constant fraction, online."""
-    return 1.0 - (1.0 - EX3_F) ** EX3_RECENT, EX3_RECENT / EX3_WON
-
-
 @exercise(
     "Exercise 3 (how much a constant step remembers)",
     "unroll c_t = (1 - f) c_(t-1) + f x_t: the newest sample gets weight f, the one before f(1-f), "
@@ -148,7 +145,9 @@ def check_memory_shares(answer: Any) -> None:
     by the :data:`EX3_RECENT` most recent samples, with the constant fraction :data:`EX3_F` and
     with online k-means after :data:`EX3_WON` samples."""
     a = _as_float_array(answer, "answer", (2,))
-    const, online = _memory_shares()
+    # the EX3_RECENT newest samples' weight: f (1 + (1-f) + ... ) with a constant step; each
+    # of the EX3_WON samples weighs the same in online k-means
+    const, online = 1.0 - (1.0 - EX3_F) ** EX3_RECENT, EX3_RECENT / EX3_WON
     if np.allclose(a, [online, const], rtol=1e-6):
         raise ExerciseError("the two numbers are swapped: (constant_share, online_share)")
     if np.isclose(a[0], 1.0 - const, rtol=1e-6):

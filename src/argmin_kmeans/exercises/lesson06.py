@@ -6,6 +6,8 @@ r"""Checks for lesson 06, the answer to the question.
 2. :func:`check_when_lr_is_newton` — after how many batches does the corrected per-centre step
    :math:`1/(2N_k)` fall to the question's fixed :math:`\eta = 10^{-5}`, for a centre that wins
    :data:`EX2_M` samples of every batch?
+3. :func:`check_big_centre_step` — the same for the centre that wins :data:`EX3_M` samples of
+   every batch in the question's run, and whether the fixed step was then too large or too small.
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ from . import ExerciseError, exercise, require
 __all__ = [
     "EX2_LR",
     "EX2_M",
+    "EX3_M",
     "check_step_without_autograd",
     "check_when_lr_is_newton",
+    "check_big_centre_step",
 ]
 
 #: Exercise 2: the question's step size, and the samples an average centre wins per batch
 #: (a batch of 100 shared by 20 centres).
 EX2_LR = 1e-5
 EX2_M = 5
+#: Exercise 3: the samples of each batch that the question's one big centre wins (lesson 06,
+#: section 2: 981 of 1000 samples, so about 98 of a batch of 100).
+EX3_M = 98
 
 
 def _as_array(value: Any, name: str) -> np.ndarray:
@@ -140,24 +147,68 @@ def check_when_lr_is_newton(answer: Any) -> None:
             f"answer should be a number of batches, got {type(answer).__name__}"
         ) from e
     require(bool(np.isfinite(a)) and a > 0, f"answer should be a positive number, got {a}")
+    _diagnose_batches(a, EX2_M)
 
-    def solves(m: float, two: float = 2.0) -> bool:
-        """Whether t = a solves 1 / (two m t) = lr to within one batch: the step at a + 1 is
-        at most lr and the step at a - 1 at least lr (checked by the equation itself)."""
-        return (1.0 / (two * m * (a + 1.0)) <= EX2_LR
-                and (a <= 1.0 or EX2_LR <= 1.0 / (two * m * (a - 1.0))))
 
-    if solves(EX2_M):  # 1 / (2 N_k) = lr with N_k = m t, to within one batch
+def _solves(a: float, m: float, two: float = 2.0) -> bool:
+    """Whether t = a solves 1 / (two m t) = lr to within one batch: the step at a + 1 is at most
+    lr and the step at a - 1 at least lr (checked by the equation itself)."""
+    return (1.0 / (two * m * (a + 1.0)) <= EX2_LR
+            and (a <= 1.0 or EX2_LR <= 1.0 / (two * m * (a - 1.0))))
+
+
+def _diagnose_batches(a: float, m: int) -> None:
+    """Accept t = a if it solves 1 / (2 m t) = lr to within one batch; else name the usual
+    slip."""
+    if _solves(a, m):
         return
-    if solves(1.0):
+    if _solves(a, 1.0):
         raise ExerciseError(f"{a:g} is N_k, the samples won; the question asks for the batches "
-                            f"t, with N_k = {EX2_M} t")
-    if solves(EX2_M, two=1.0):
+                            f"t, with N_k = {m} t")
+    if _solves(a, m, two=1.0):
         raise ExerciseError("the step is 1 / (2 N_k): keep the factor 2 (the Hessian of a "
                             "centre's loss is 2 N_k)")
-    if solves(100.0):
-        raise ExerciseError(f"a centre wins m = {EX2_M} samples of a batch of 100, not all 100")
+    if _solves(a, 100.0):
+        raise ExerciseError(f"a centre wins m = {m} samples of a batch of 100, not all 100")
+    other = EX3_M if m == EX2_M else EX2_M
+    if _solves(a, other):
+        raise ExerciseError(f"that is the answer for a centre winning {other} samples per "
+                            f"batch; this one wins {m}")
     if np.isclose(a, 4001):
         raise ExerciseError("4001 is the length of the question's run; solve 1 / (2 N_k) = 1e-5")
-    raise ExerciseError(f"got {a:g} batches; with N_k = {EX2_M} t, solve 1 / (2 N_k) = "
+    raise ExerciseError(f"got {a:g} batches; with N_k = {m} t, solve 1 / (2 N_k) = "
                         f"{EX2_LR:g}")
+
+
+_VERDICTS = ("too large", "too small")
+
+
+@exercise(
+    "Exercise 3 (and for their big centre?)",
+    "the big centre wins m = 98 samples of every batch, so N_k = 98 t after t batches. Solve "
+    "1 / (2 N_k) = 1e-5 for t, as in exercise 2. Then compare for the batches after t: is the "
+    "corrected step 1 / (2 N_k) there larger or smaller than lr? Answer a pair (t, verdict), "
+    "verdict \"too large\" or \"too small\" (for lr).",
+)
+def check_big_centre_step(answer: Any) -> None:
+    """``answer``: a pair ``(t, verdict)``: the batches ``t`` after which :math:`1/(2 N_k)` equals
+    :data:`EX2_LR` for a centre winning :data:`EX3_M` samples per batch, and whether the fixed
+    ``lr`` was ``"too large"`` or ``"too small"`` for it over the rest of the 4001 batches."""
+    require(isinstance(answer, (tuple, list)) and len(answer) == 2,
+            f"answer should be a pair (t, verdict), got {type(answer).__name__}")
+    t, verdict = answer
+    try:
+        a = float(t)
+    except (TypeError, ValueError) as e:
+        raise ExerciseError(f"t should be a number of batches, got {type(t).__name__}") from e
+    require(bool(np.isfinite(a)) and a > 0, f"t should be a positive number, got {a}")
+    require(isinstance(verdict, str) and verdict.strip().lower() in _VERDICTS,
+            f"verdict is one of {_VERDICTS}, got {verdict!r}")
+    _diagnose_batches(a, EX3_M)
+    # after batch t the corrected step 1 / (2 * EX3_M * t') is below lr for every t' > t
+    later = 1.0 / (2.0 * EX3_M * (a + 1.0))
+    if verdict.strip().lower() != ("too large" if later < EX2_LR else "too small"):
+        raise ExerciseError(
+            f"t is right. After batch {a:.0f} the corrected step 1 / (2 N_k) is "
+            f"{later:.1e} and keeps falling, while lr stays {EX2_LR:g}: which is larger, for "
+            "the remaining batches of the 4001?")

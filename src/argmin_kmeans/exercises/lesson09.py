@@ -74,6 +74,7 @@ def _shard_means(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     "(np.add.at(sums, labels, shard)). Add the counts and the sums over the shards, then "
     "return S_k / n_k for the clusters with n_k > 0 and the old centre for the others.",
     code=True,
+    forbid=(lloyd_step,),
 )
 def check_lloyd_from_shards(answer: Callable[..., Any]) -> None:
     """``answer``: a function ``(shards: list of (n_r, d) arrays, centers (k, d)) -> (k, d)``."""
