@@ -103,3 +103,13 @@ def test_make_test_lints_and_type_checks_before_the_tests() -> None:
     assert steps == ["$(PY) -m ruff check src tests benchmarks setup.py classroom instructor i18n", "$(PY) -m mypy src", "$(PY) -m pytest"]
     assert {"ruff", "mypy"} <= lock_pins().keys()
     assert "[tool.mypy]" in (ROOT / "pyproject.toml").read_text()
+
+
+def test_lesson00_prints_which_estep_runs() -> None:
+    """Issue 19: the environment check of lesson 00 shows `ak.show_config()` and its output."""
+    nb = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"
+             and "".join(c["source"]).strip() == "ak.show_config()"]
+    assert len(cells) == 1
+    text = "".join("".join(o.get("text", "")) for o in cells[0]["outputs"])
+    assert "E-step (argmin_kmeans.kernel)" in text and "backend" in text
