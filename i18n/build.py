@@ -17,13 +17,20 @@ Commands (run from the repository root)::
     python i18n/build.py check [NN ...]  # every English markdown cell has a current translation
     python i18n/build.py sync [NN ...]   # add entries for new cells; flag changed ones (en_new)
     python i18n/build.py accept NN_name CELL_ID   # the zh text now translates the new English
-    python i18n/build.py build     # write notebooks/zh/NN_name.ipynb (fails on check errors)
+    python i18n/build.py build [NN ...]   # write notebooks/zh/NN_name.ipynb (fails on check errors)
     python i18n/build.py build --verify   # the committed notebooks/zh equal a fresh build
+    python i18n/build.py terms [NN ...]   # glossary terms used as glossary.json says; links kept
 
 ``build`` copies each English notebook and replaces only the markdown cells' sources: code cells,
 their outputs, ids and metadata stay byte-identical (``tests/test_i18n.py`` checks it). Relative
 links that leave ``notebooks/`` (``../README.md``, ``../figures/…``) get one more ``../``;
 links between lessons stay as they are and so point at the Chinese lessons next to them.
+
+The glossary (术语表, ``i18n/glossary.json``) is the one place that says how each English term is
+rendered. ``build`` appends it as a table to lesson 00's notation cell (``GLOSSARY_CELL``), so the
+Chinese lesson 00 always shows the glossary the tests enforce: ``terms`` reports, by lesson and
+cell, every translation of a cell whose English prose (outside code, math and link targets) uses
+a term without its Chinese rendering, and every translation that uses an ``avoid`` rendering.
 """
 
 from __future__ import annotations
@@ -39,6 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EN = ROOT / "notebooks"
 ZH = EN / "zh"
 STORE = ROOT / "i18n" / "zh"
+GLOSSARY = ROOT / "i18n" / "glossary.json"
+# the Chinese lesson 00's notation cell ends with the glossary table
+GLOSSARY_CELL = ("00_start_here", "8eb1187f")
 
 # a markdown link or image target that starts with ../ (outside notebooks/)
 UP_LINK = re.compile(r"(\]\()(\.\./)")
@@ -150,6 +160,73 @@ def as_lines(text: str) -> list[str]:
     return lines
 
 
+def glossary() -> list[dict[str, Any]]:
+    terms: list[dict[str, Any]] = json.loads(GLOSSARY.read_text(encoding="utf-8"))["terms"]
+    return terms
+
+
+def glossary_table() -> str:
+    """The glossary as the markdown section appended to the Chinese lesson 00."""
+    rows = ["### 术语表", "",
+            "全课程的译名：每个英文术语只用一个中文译法（`i18n/glossary.json`，测试逐课检查）。", "",
+            "| English | 中文 | 不用 |", "|---|---|---|"]
+    for term in glossary():
+        english = ", ".join([term["en"], *term.get("also", [])])
+        rows.append(f"| {english} | {term['zh']} | {'、'.join(term['avoid']) or '—'} |")
+    return "\n".join(rows)
+
+
+# what the term check ignores in a cell: code, math, link targets, HTML tags
+PROSE_SKIP = re.compile(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)|<[^>]+>",
+                        re.DOTALL)
+
+
+def prose(text: str) -> str:
+    return PROSE_SKIP.sub(" ", text)
+
+
+def term_problems(stems: list[str] | None = None) -> list[str]:
+    """Glossary violations in the translations of the selected lessons, by lesson and cell."""
+    terms = glossary()
+    out = []
+    for lesson in selected(stems):
+        for cid, entry in load_store(lesson)["cells"].items():
+            zh = entry.get("zh", "")
+            if not zh.strip():
+                continue  # a missing translation is ``check``'s to report
+            en = prose(entry.get("en_new", entry.get("en", "")))
+            for term in terms:
+                forms = [term["en"], *term.get("also", [])]
+                used = [f for f in forms
+                        if re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", en, re.IGNORECASE)]
+                if used and term["zh"] not in zh:
+                    out.append(f"{lesson.name} cell {cid}: the English says {used[0]!r}, the "
+                               f"translation lacks {term['zh']!r}")
+                for bad in term["avoid"]:
+                    if bad in zh:
+                        out.append(f"{lesson.name} cell {cid}: {bad!r} is not the course's "
+                                   f"term; use {term['zh']!r} ({term['en']})")
+    return out
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def link_problems(stems: list[str] | None = None) -> list[str]:
+    """Translations whose link and image targets differ from their English cell's."""
+    out = []
+    for lesson in selected(stems):
+        for cid, entry in load_store(lesson)["cells"].items():
+            if not entry.get("zh", "").strip():
+                continue
+            en = sorted(LINK.findall(entry.get("en_new", entry.get("en", ""))))
+            zh = sorted(LINK.findall(entry["zh"]))
+            if en != zh:
+                out.append(f"{lesson.name} cell {cid}: links {zh} in the translation, "
+                           f"{en} in the English")
+    return out
+
+
 def render(lesson: Path) -> str:
     """The Chinese notebook for ``lesson`` as the exact text ``build`` writes."""
     raw = lesson.read_text(encoding="utf-8")
@@ -157,18 +234,26 @@ def render(lesson: Path) -> str:
     store = load_store(lesson)["cells"]
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
-            cell["source"] = as_lines(localise(store[cell["id"]]["zh"]))
+            text = store[cell["id"]]["zh"]
+            if (lesson.stem, cell["id"]) == GLOSSARY_CELL:
+                text = text.rstrip("\n") + "\n\n" + glossary_table()
+            cell["source"] = as_lines(localise(text))
     nb["metadata"]["language_info_course"] = {"edition": "zh", "source": f"../{lesson.name}"}
     return json.dumps(nb, ensure_ascii=False, indent=1) + "\n"
 
 
-def build(verify: bool = False) -> list[str]:
-    errors = check()
+def build(verify: bool = False, stems: list[str] | None = None) -> list[str]:
+    """Write (or with ``verify``, compare) the Chinese notebooks of the selected lessons (all by
+    default); nothing is written while any selected lesson has a ``check`` problem."""
+    errors = check(stems)
     if errors:
         return errors
+    stem, cid = GLOSSARY_CELL
+    if not any(c["id"] == cid for c in markdown_cells(EN / f"{stem}.ipynb")):
+        return [f"{stem}.ipynb has no markdown cell {cid} for the glossary (GLOSSARY_CELL)"]
     ZH.mkdir(exist_ok=True)
     out = []
-    for lesson in lessons():
+    for lesson in selected(stems):
         text = render(lesson)
         target = ZH / lesson.name
         if verify:
@@ -176,7 +261,7 @@ def build(verify: bool = False) -> list[str]:
                 out.append(f"notebooks/zh/{lesson.name} differs from a fresh build (make zh)")
         else:
             target.write_text(text, encoding="utf-8")
-    if verify:
+    if verify and not stems:
         expected = {lesson.name for lesson in lessons()}
         extra = sorted(p.name for p in ZH.glob("*.ipynb") if p.name not in expected)
         out += [f"notebooks/zh/{name} has no English source" for name in extra]
@@ -194,7 +279,9 @@ def main(argv: list[str]) -> int:
         accept(argv[2], argv[3])
         errors = []
     elif cmd == "build":
-        errors = build(verify="--verify" in argv)
+        errors = build(verify="--verify" in argv, stems=[a for a in argv[2:] if a != "--verify"])
+    elif cmd == "terms":
+        errors = term_problems(argv[2:]) + link_problems(argv[2:])
     else:
         print(__doc__)
         return 2

@@ -691,3 +691,103 @@ def figure_pixels(cell: Any) -> str:
 
     figure = cell.locator(".ak-figure").first
     return hashlib.sha256(figure.screenshot(timeout=30 * MS, animations="disabled")).hexdigest()
+
+
+# --------------------------------------------------------------------------- `make lab`, `make lab-zh`
+
+_PRINTED_URL = re.compile(r"http://127\.0\.0\.1:(\d+)(/\S*)\?token=([0-9a-f]+)")
+JS_MENU_LABELS = ("() => Array.from(document.querySelectorAll('.lm-MenuBar-itemLabel'))"
+                  ".map((el) => el.innerText.trim())")
+JS_CURRENT_PATH = ("() => { const w = window.jupyterapp.shell.currentWidget; "
+                   "return w && w.context ? w.context.path : null; }")
+
+
+def make_recipe_command(target: str, curdir: Path) -> list[str]:
+    """The Makefile's JupyterLab recipe for ``target`` (``lab``, ``lab-zh``) as an argument list.
+
+    ``$(VENV)/bin/jupyter`` becomes the ``jupyter`` next to ``sys.executable``, ``$(CURDIR)`` the
+    given directory and ``$(ALLOW_ROOT)`` what the Makefile gives for the current user; any other
+    Make variable fails (it would be a recipe this function does not reproduce).
+    """
+    import shlex
+
+    text = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    recipe = text.split(f"\n{target}: venv\n", 1)[1].split("\n\n", 1)[0]
+    line = " ".join(part.strip() for part in recipe.replace("\\\n", " ").splitlines())
+    line = line.replace("$(CURDIR)", str(curdir))
+    line = line.replace("$(ALLOW_ROOT)", "--allow-root" if os.geteuid() == 0 else "")
+    words = shlex.split(line)
+    assert words[:2] == ["$(VENV)/bin/jupyter", "lab"], f"unexpected {target} recipe: {line}"
+    left = [w for w in words[2:] if "$(" in w]
+    assert not left, f"Make variables this test does not know in the {target} recipe: {left}"
+    return [str(Path(sys.executable).with_name("jupyter")), "lab", *words[2:]]
+
+
+def start_make_target(target: str, base: Path) -> tuple[LabServer, str]:
+    """Start ``make <target>``'s command line on a copy of the project's ``notebooks/`` and
+    ``jupyter/`` under ``base/root``, every Jupyter directory fresh and empty; the server and
+    the URL it printed (with its token)."""
+    project = Path(__file__).resolve().parents[1]
+    root = base / "root"
+    for folder in ("notebooks", "jupyter"):
+        shutil.copytree(project / folder, root / folder,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copy(project / "requirements.lock", root / "requirements.lock")
+    dirs = {name: base / name for name in
+            ("config", "data", "runtime", "settings", "workspaces", "ipython")}
+    for path in dirs.values():
+        path.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "MPLBACKEND"))}
+    env.update({
+        "JUPYTER_CONFIG_DIR": str(dirs["config"]), "JUPYTER_DATA_DIR": str(dirs["data"]),
+        "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
+        "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
+        "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]), "IPYTHONDIR": str(dirs["ipython"]),
+        "PYTHONUNBUFFERED": "1",
+    })
+    port = free_port()
+    cmd = make_recipe_command(target, root) + [
+        "--no-browser", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        "--LabApp.expose_app_in_browser=True"]
+    log_path = base / "jupyterlab.log"
+    log_file = log_path.open("wb")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_die_with_parent)  # noqa: PLW1509 (one prctl call)
+    server = LabServer(proc, port, "", root, base, log_path, log_file)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while (match := _PRINTED_URL.search(server.log_tail(20_000))) is None:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"`make {target}` printed no URL with a token (exit code "
+                                   f"{proc.poll()}); log:\n{server.log_tail()}")
+            time.sleep(0.5)
+        server.token = match.group(3)
+        server.wait_ready(SERVER_START_TIMEOUT_S)
+    except BaseException:
+        server.stop()
+        raise
+    return server, match.group()
+
+
+def open_lab(browser: Any, url: str, path: str, shots: Path, stem: str) -> Any:
+    """Open ``url``; wait until JupyterLab has restored its layout and ``path``'s kernel is idle;
+    the page (a screenshot is named in the error if a step fails)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    page = browser.new_page()
+    step = "opening the printed URL"
+    try:
+        page.goto(url, wait_until="domcontentloaded", timeout=120 * MS)
+        step = "waiting for JupyterLab to start"
+        page.wait_for_function("() => !!(window.jupyterapp && window.jupyterapp.shell)",
+                               timeout=120 * MS, polling=250)
+        step = "waiting for JupyterLab to restore its layout"
+        page.evaluate("async () => { await window.jupyterapp.restored; return true; }")
+        step = f"waiting for {path}'s kernel"
+        page.wait_for_function(JS_KERNEL_IDLE, arg=path, timeout=120 * MS, polling=250)
+        return page
+    except PlaywrightError as exc:
+        shot = screenshot(page, shots, f"{stem}-failed")
+        raise AssertionError(f"{step} failed: {str(exc).splitlines()[0]}\n  screenshot: {shot}"
+                             ) from exc

@@ -13,6 +13,7 @@ On failure the message names a screenshot under pytest's temporary directory.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -222,3 +223,55 @@ def test_saves_went_to_the_copy_and_notebooks_are_untouched(
         now = _digest(NOTEBOOK_DIR / name)
         assert now == committed[name] or now != _digest(copy), (
             f"the browser tests wrote JupyterLab's save into notebooks/{name}")
+
+
+# --------------------------------------------------------------------------- `make lab-zh`
+
+LESSON00_ZH = "notebooks/zh/00_start_here.ipynb"
+
+
+def _zh_heading() -> str:
+    """The first line of the Chinese lesson 00 (its title), as stored in notebooks/zh/."""
+    nb = json.loads((ROOT / LESSON00_ZH).read_text(encoding="utf-8"))
+    return "".join(nb["cells"][0]["source"]).splitlines()[0].lstrip("# ").strip()
+
+
+def test_make_lab_zh_opens_the_chinese_lesson00_in_a_chinese_jupyterlab(
+        browser: Any, shots: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`make lab-zh`: the language pack selected by jupyter/settings-zh/overrides.json (menus in
+    Chinese), the Chinese lesson 00 open and its kernel idle, nothing installed at run time."""
+    assert (ROOT / LESSON00_ZH).exists(), "notebooks/zh/ is missing: run `make zh`"
+    server, url = bs.start_make_target("lab-zh", tmp_path_factory.mktemp("make-lab-zh"))
+    try:
+        assert f"/lab/tree/{LESSON00_ZH}?token=" in url, f"make lab-zh printed {url}"
+        setting = server.api("/lab/api/settings/@jupyterlab/translation-extension:plugin")
+        assert setting["schema"]["properties"]["locale"]["default"] == "zh_CN", setting["schema"]
+        page = bs.open_lab(browser, url, LESSON00_ZH, shots, "make-lab-zh")
+        assert page.evaluate(bs.JS_CURRENT_PATH) == LESSON00_ZH
+        page.wait_for_function("() => document.querySelectorAll('.lm-MenuBar-itemLabel').length"
+                               " > 0", timeout=60 * bs.MS, polling=250)
+        menus = page.evaluate(bs.JS_MENU_LABELS)
+        shot = bs.screenshot(page, shots, "make-lab-zh-lesson00")
+        assert "文件" in menus and "File" not in menus, f"menus {menus} ({shot})"
+        heading = _zh_heading()
+        page.wait_for_function(f"() => document.body.innerText.includes({json.dumps(heading)})",
+                               timeout=60 * bs.MS, polling=250)
+        bs._safe_eval(page, bs.JS_SHUTDOWN, LESSON00_ZH)
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_make_lab_stays_english_with_the_language_pack_installed(
+        browser: Any, shots: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    server, url = bs.start_make_target("lab", tmp_path_factory.mktemp("make-lab-en"))
+    try:
+        page = bs.open_lab(browser, url, "notebooks/00_start_here.ipynb", shots, "make-lab-en")
+        page.wait_for_function("() => document.querySelectorAll('.lm-MenuBar-itemLabel').length"
+                               " > 0", timeout=60 * bs.MS, polling=250)
+        menus = page.evaluate(bs.JS_MENU_LABELS)
+        assert "File" in menus and "文件" not in menus, menus
+        bs._safe_eval(page, bs.JS_SHUTDOWN, "notebooks/00_start_here.ipynb")
+        page.close()
+    finally:
+        server.stop()

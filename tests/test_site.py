@@ -6,8 +6,13 @@ served by ``http.server`` on a free 127.0.0.1 port and every page is opened in h
 (Debian's ``chromium`` through Playwright, launched by ``browser_support``), with every request
 to another host aborted and recorded. Each page must show no console error, load nothing from
 the network, load every image, typeset its math, and leave no output box empty; lesson 03 must
-show its figures and its widgets as static views. Without Chromium the browser tests skip,
-except under ``CI=true``, where they fail (``browser_support.require_chromium``).
+show its figures and its widgets as static views.
+
+The Chinese edition is a second book in ``zh/`` (``site/zh/``, built from ``notebooks/zh/``, the
+output of ``make zh``): its pages pass the same checks, and every page of both books carries a
+language switch (``site/_ext/language_switch.py``) to the same page in the other language, so
+that every page of one book is reachable from the other's switch. Without Chromium the browser
+tests skip, except under ``CI=true``, where they fail (``browser_support.require_chromium``).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import functools
 import html.parser
 import http.server
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -34,11 +40,23 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("0*.ipynb"))
 LESSON03 = "notebooks/03_piecewise_quadratic_loss.html"
+LESSON03_ZH = "zh/notebooks/zh/03_piecewise_quadratic_loss.html"
 # every page of the site: the redirect at the top, the landing page, one page per lesson, and
-# Sphinx's search and index pages
-PAGES = (["index.html", "site/index.html", "INSTRUCTORS.html"]
-         + [f"notebooks/{nb}.html" for nb in NOTEBOOKS]
-         + ["search.html", "genindex.html"])
+# Sphinx's search and index pages; then the same for the Chinese book under zh/
+EN_PAGES = (["index.html", "site/index.html", "INSTRUCTORS.html"]
+            + [f"notebooks/{nb}.html" for nb in NOTEBOOKS]
+            + ["search.html", "genindex.html"])
+ZH_PAGES = (["zh/index.html", "zh/site/zh/index.html"]
+            + [f"zh/notebooks/zh/{nb}.html" for nb in NOTEBOOKS]
+            + ["zh/search.html", "zh/genindex.html"])
+PAGES = EN_PAGES + ZH_PAGES
+REDIRECTS = {"index.html": "site/index.html", "zh/index.html": "zh/site/zh/index.html"}
+# the page each switch must open: a lesson its translation, a landing page the other one, any
+# other page the other book's landing page
+SWITCH = {**{rel: "zh/site/zh/index.html" for rel in EN_PAGES if rel not in REDIRECTS},
+          **{rel: "site/index.html" for rel in ZH_PAGES if rel not in REDIRECTS},
+          **{f"notebooks/{nb}.html": f"zh/notebooks/zh/{nb}.html" for nb in NOTEBOOKS},
+          **{f"zh/notebooks/zh/{nb}.html": f"notebooks/{nb}.html" for nb in NOTEBOOKS}}
 BUILD_TIMEOUT_S = 300
 MS = bs.MS
 LOCAL_HOSTS = {"127.0.0.1"}
@@ -93,16 +111,14 @@ JS_STATE = """
 # --------------------------------------------------------------------------- build and serve
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the site as ``make site`` does, into a temporary ``_build/html``; its path."""
+def _jupyter_book(config: str, toc: str, out: Path) -> Path:
+    """One ``jupyter-book build`` of ``make site`` into ``out/_build/html``; that path."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     if not jupyter_book.exists():
         pytest.fail(f"{jupyter_book} not found: jupyter-book is pinned in requirements.lock "
                     "(run `make venv`)", pytrace=False)
-    out = tmp_path_factory.mktemp("site")
-    cmd = [str(jupyter_book), "build", ".", "--config", "site/_config.yml",
-           "--toc", "site/_toc.yml", "-W", "--path-output", str(out)]
+    cmd = [str(jupyter_book), "build", ".", "--config", config, "--toc", toc, "-W",
+           "--path-output", str(out)]
     try:
         proc = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True,
                               timeout=BUILD_TIMEOUT_S, stdin=subprocess.DEVNULL)
@@ -112,6 +128,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert proc.returncode == 0, f"the site build failed (warnings are errors):\n{log}"
     html_dir = out / "_build" / "html"
     assert (html_dir / "index.html").is_file(), f"no index.html in {html_dir}:\n{log}"
+    return html_dir
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the site as ``make site`` does (the English book, then the Chinese one moved into
+    its ``zh/``), into a temporary ``_build/html``; its path."""
+    missing = [nb for nb in NOTEBOOKS if not (ROOT / "notebooks" / "zh" / f"{nb}.ipynb").exists()]
+    assert not missing, (f"notebooks/zh/ lacks {missing}: `make zh` writes them once every "
+                         "lesson is translated (python i18n/build.py check)")
+    out = tmp_path_factory.mktemp("site")
+    html_dir = _jupyter_book("site/_config.yml", "site/_toc.yml", out)
+    zh_dir = _jupyter_book("site/zh/_config.yml", "site/zh/_toc.yml", out / "_build" / "zh")
+    shutil.move(zh_dir, html_dir / "zh")
     return html_dir
 
 
@@ -211,8 +241,8 @@ class Visits:
         shot = self.shots / (rel.replace("/", "_").removesuffix(".html") + ".png")
         try:
             page.goto(url, wait_until="load", timeout=60 * MS)
-            if rel == "index.html":  # jupyter-book's redirect to the landing page
-                page.wait_for_url(f"{self.server}/site/index.html", timeout=30 * MS)
+            if rel in REDIRECTS:  # jupyter-book's redirect to the landing page
+                page.wait_for_url(f"{self.server}/{REDIRECTS[rel]}", timeout=30 * MS)
                 page.wait_for_load_state("load", timeout=60 * MS)
             page.evaluate(JS_SETTLE)
             page.wait_for_load_state("networkidle", timeout=30 * MS)
@@ -255,7 +285,7 @@ class _Assets(html.parser.HTMLParser):
 def test_every_page_is_built_and_loads_no_asset_from_another_host(site: Path) -> None:
     """The built HTML itself (no browser): the expected pages, and no remote asset URL."""
     built = sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
-                   if p.relative_to(site).parts[0] != "_static")
+                   if "_static" not in p.relative_to(site).parts)
     assert built == sorted(PAGES), f"pages built {built}, pages tested {sorted(PAGES)}"
     for rel in PAGES:
         parser = _Assets()
@@ -297,16 +327,18 @@ def test_page_works_offline(visits: Visits, rel: str) -> None:
     assert not s["emptyOutputs"], f"{visit.where()}: empty output boxes {s['emptyOutputs'][:3]}"
 
 
-def test_lessons_have_their_math_typeset(visits: Visits) -> None:
+@pytest.mark.parametrize("folder", ["notebooks", "zh/notebooks/zh"])
+def test_lessons_have_their_math_typeset(visits: Visits, folder: str) -> None:
     """The per-page check only applies where there is math; the lessons must have some."""
     for nb in NOTEBOOKS[1:]:
-        s = visits.get(f"notebooks/{nb}.html").state
+        s = visits.get(f"{folder}/{nb}.html").state
         assert s["mathSource"] > 0 and s["mathTypeset"] >= s["mathSource"], (nb, s["mathSource"],
                                                                               s["mathTypeset"])
 
 
-def test_lesson03_shows_its_figures_and_static_widgets(visits: Visits) -> None:
-    visit = visits.get(LESSON03)
+@pytest.mark.parametrize("rel", [LESSON03, LESSON03_ZH])
+def test_lesson03_shows_its_figures_and_static_widgets(visits: Visits, rel: str) -> None:
+    visit = visits.get(rel)
     s = visit.state
     nb = json.loads((ROOT / "notebooks" / "03_piecewise_quadratic_loss.ipynb").read_text())
     n_png = sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
@@ -318,3 +350,72 @@ def test_lesson03_shows_its_figures_and_static_widgets(visits: Visits) -> None:
         assert explorer["sliders"] >= 1, f"{visit.where()}: explorer {i} has no slider"
         assert "loss =" in explorer["readout"], f"{visit.where()}: explorer {i} readout"
         assert explorer["figureWidth"] > 0, f"{visit.where()}: explorer {i} shows no figure"
+
+
+# --------------------------------------------------------------------------- the language switch
+
+
+class _Switch(html.parser.HTMLParser):
+    """The ``href`` of the language switch's link (``a.ak-lang-other``), if the page has one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a" and "ak-lang-other" in str(a.get("class", "")).split():
+            self.hrefs.append(str(a.get("href")))
+
+
+def switch_target(site: Path, rel: str) -> str | None:
+    """The page (relative to the site root) that ``rel``'s language switch opens."""
+    parser = _Switch()
+    parser.feed((site / rel).read_text(encoding="utf-8"))
+    if not parser.hrefs:
+        return None
+    assert len(set(parser.hrefs)) == 1, f"{rel}: several language switches {parser.hrefs}"
+    target = (site / rel).parent / parser.hrefs[0]
+    return str(target.resolve().relative_to(site.resolve()))
+
+
+@pytest.mark.parametrize("rel", sorted(SWITCH))
+def test_every_page_has_a_language_switch_to_its_counterpart(site: Path, rel: str) -> None:
+    target = switch_target(site, rel)
+    assert target == SWITCH[rel], f"{rel}: the switch opens {target}, expected {SWITCH[rel]}"
+    assert (site / target).is_file(), f"{rel}: the switch opens {target}, which is not built"
+
+
+def test_every_page_is_reachable_from_the_other_languages_switch(site: Path) -> None:
+    """Each lesson and landing page of one book is the switch target of a page of the other."""
+    reached = {switch_target(site, rel) for rel in SWITCH}
+    content = [rel for rel in PAGES if rel not in REDIRECTS
+               and not rel.endswith(("search.html", "genindex.html", "INSTRUCTORS.html"))]
+    missing = sorted(set(content) - reached)
+    assert not missing, f"pages no language switch leads to: {missing}"
+
+
+def test_the_chinese_book_is_in_chinese(site: Path) -> None:
+    for rel in ZH_PAGES:
+        text = (site / rel).read_text(encoding="utf-8")
+        if rel not in REDIRECTS:
+            assert '<html lang="zh-CN"' in text, rel
+    for rel in EN_PAGES:
+        if rel not in REDIRECTS:
+            assert '<html lang="en"' in (site / rel).read_text(encoding="utf-8"), rel
+
+
+def test_clicking_the_switch_opens_the_same_lesson_in_chinese_and_back(
+        server: str, browser: tuple[Any, Offline]) -> None:
+    context, _ = browser
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/{LESSON03}", wait_until="load", timeout=60 * MS)
+        page.click("a.ak-lang-other", timeout=30 * MS)
+        page.wait_for_url(f"{server}/{LESSON03_ZH}", timeout=30 * MS)
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        page.click("a.ak-lang-other", timeout=30 * MS)
+        page.wait_for_url(f"{server}/{LESSON03}", timeout=30 * MS)
+        assert page.evaluate("document.documentElement.lang") == "en"
+    finally:
+        page.close()

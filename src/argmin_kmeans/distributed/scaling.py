@@ -322,7 +322,14 @@ class Measurements:
 
     @classmethod
     def load(cls, path: str | Path) -> Measurements:
-        return cls.from_json(Path(path).read_text())
+        """Read ``path``; a relative path missing from the working directory is looked up in
+        the folders above it, so ``"data/09_measurements.json"`` opens ``notebooks/data/`` from
+        ``notebooks/`` and from the Chinese edition's ``notebooks/zh/`` alike."""
+        where = Path(path)
+        if not where.is_absolute() and not where.exists():
+            found = [p / where for p in Path.cwd().parents if (p / where).exists()]
+            where = found[0] if found else where
+        return cls.from_json(where.read_text())
 
 
 def measure(
