@@ -6,7 +6,8 @@ the brute force there), counts that are the bincount of the labels, sums and ine
 float64 references to rounding, the same non-finite verdicts. The shapes cover the loop's
 corners: partial SIMD blocks (16/8/4/2 lanes), centres in and out of the register blocks of 8
 and 4, the masked accumulators (2k <= lanes) and the scalar ones, the flush of the masked
-accumulators every 64 blocks, strided rows, both dtypes, offsets and power-of-two rescaling.
+accumulators every 64 blocks, strided rows, both dtypes, offsets and power-of-two rescaling,
+and the loop with centres across the lanes (many features).
 
 Tests whose result depends on the build run once per build this CPU has (``level``: SSE2,
 AVX2+FMA, AVX-512 on x86-64; NEON on arm64, see tests/test_native_builds.py); the others once.
@@ -153,6 +154,28 @@ def test_exact_ties_go_to_the_lowest_index_in_every_build(level, dtype) -> None:
                               level=level)
         D = ((X.double()[:, None] - C.double()[None]) ** 2).sum(-1)
         assert torch.equal(r.labels, D.argmin(1)), k
+
+
+def test_the_centres_across_lanes_loop_in_every_build(level) -> None:
+    # many features (d >= 96): the AVX2 build puts centres across the lanes (NAME_wide in
+    # _fastpass_impl.h); k covers 1 to 16 vectors of centres (groups of 3, 2 + 2, 2, 1 and a
+    # padded last vector), n partial blocks of 4 rows, strided rows, offsets; duplicated
+    # centres are exact ties (the lowest index must win); a NaN row is reported
+    for dtype in DTYPES:
+        for n, d, k in [(1, 96, 8), (7, 96, 9), (301, 130, 20), (66, 96, 32), (45, 97, 40),
+                        (130, 100, 64), (5, 200, 3)]:
+            X, C = problem(n, d, k, dtype, 1e3 if k % 2 else 0.0, seed=n + k, wide=d + 5)
+            C[k - 1] = C[k // 2]  # an exact tie between k // 2 and k - 1
+            a, b = both(X, C, level)
+            _, _, near = naive_reference(X, C)
+            assert torch.equal(a.labels[~near], b.labels[~near]), (dtype, n, d, k)
+            if k > 1:
+                assert not bool((a.labels == k - 1).any()), (dtype, n, d, k)
+            assert torch.equal(a.counts, b.counts) or bool(near.any())
+            check_against_references(a, X, C)
+            X[n // 2, d // 3] = float("nan")
+            a, b = both(X, C, level)
+            assert not a.finite and not b.finite
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -30,7 +30,8 @@ QEMU = "qemu-aarch64"
 
 #: (n, d, k, dtype): partial blocks, masked / per-lane / per-row sums, register-block tails
 CASES = [(37, 3, 2, torch.float32), (301, 2, 8, torch.float64), (1000, 5, 13, torch.float32),
-         (257, 70, 20, torch.float64), (500, 2, 3, torch.float32)]
+         (257, 70, 20, torch.float64), (500, 2, 3, torch.float32),
+         (203, 100, 20, torch.float32), (99, 120, 9, torch.float64)]  # centres across lanes
 
 
 def _build(compiler: str, out: Path, *flags: str) -> Path:

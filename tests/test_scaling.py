@@ -203,7 +203,7 @@ def test_lesson09_quotes_the_stored_measurements() -> None:
     tc, tr = f"{t_call * 1e6:.0f}", f"{t_row * 1e9:.0f}"
     quoted = [
         f"$t_\\text{{call}}$ = {tc} µs and $t_\\text{{row}}$ = {tr} ns, within {dev:.0%}",
-        f"which cost {sec1[64] * 1e6:.0f} µs",
+        f"which cost {sec1[64] * 1e3:.2f} and {sec1[256] * 1e3:.2f} ms",
         (f"{t_call / (t_call + 1e3 * t_row):.0%} of an iteration on $10^3$ rows and "
         f"{t_call / (t_call + 1e6 * t_row):.1%} on $10^6$"),
         (f"2 threads were {sp[10**6]} x faster at $10^6$ rows and {sp[10**5]} x at $10^5$, and "

@@ -82,8 +82,8 @@ SMALL_PLANE = 2**14
 #: can win. Measured per build with ``benchmarks/bench_lloyd.py --only rule`` (ns per sample,
 #: one thread, compiled / torch loop; tables in benchmarks/README.md): AVX-512 0.46 at
 #: (1M, 16, 32), 0.68 at (100k, 64, 64), 0.90 at (200k, 200, 20), 1.23 at (100k, 128, 4);
-#: AVX2+FMA (an AVX2-only CPU) below 0.9 from d = 2 to 200 at every k measured (4 to 64);
-#: SSE2 0.5-0.9 up to d = 32, 0.9-1.8 from d = 64. NEON has SSE2's width: its rule is SSE2's
+#: AVX2+FMA (an AVX2-only CPU, Zen 3) 0.30-0.72 from d = 2 to 200 at every k measured (4 to 64;
+#: from d = 96 its centres-across-lanes loop); SSE2 0.4-0.8 up to d = 32, 0.95-1.5 from d = 64. NEON has SSE2's width: its rule is SSE2's
 #: (not measured on an ARM machine).
 COMPILED_RULE: dict[str, tuple[int, int]] = {
     "AVX-512": (64, 16),

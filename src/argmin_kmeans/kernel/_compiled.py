@@ -15,6 +15,7 @@ buffer protocol and checks them against each other before it releases the GIL (s
 
 from __future__ import annotations
 
+import itertools
 import math
 from types import ModuleType
 
@@ -23,7 +24,10 @@ import torch
 
 from ._schedule import compiled_threaded, executor
 
-__all__ = ["plain", "compiled_pass"]
+__all__ = ["plain", "compiled_pass", "CHUNKS_PER_WORKER"]
+
+#: A threaded pass is cut into this many chunks per worker (taken in turn, see compiled_pass).
+CHUNKS_PER_WORKER = 4
 
 
 def plain(t: torch.Tensor) -> torch.Tensor:
@@ -66,22 +70,33 @@ def compiled_pass(
     big = compiled_threaded(n, k, d, wide=fastpass.builds()[level] == "AVX-512")
     t = (threads or torch.get_num_threads()) if big else 1
     workers = max(1, min(t, n // 1024 + 1))
-    bounds = [i * n // workers for i in range(workers + 1)]
+    # threaded: CHUNKS_PER_WORKER chunks per worker, which the workers take in turn from a
+    # shared counter (the calling thread too): a worker slowed by another process on its core
+    # leaves more chunks to the others instead of holding up the pass (a static split made the
+    # pass as slow as its slowest half). Each chunk has its own partial sums, added in chunk
+    # order, so the result does not depend on which thread ran which chunk.
+    parts = workers * CHUNKS_PER_WORKER if workers > 1 else 1
+    bounds = [i * n // parts for i in range(parts + 1)]
     # NumPy buffers: a NumPy call costs ~1 us, a torch op a few (this runs every iteration)
-    sums = [np.zeros((k, d)) for _ in range(workers)] if with_sums else []
-    counts = [np.zeros(k, dtype=np.int64) for _ in range(workers)] if with_sums else []
+    sums = [np.zeros((k, d)) for _ in range(parts)] if with_sums else []
+    counts = [np.zeros(k, dtype=np.int64) for _ in range(parts)] if with_sums else []
+    results: list[tuple[float, float]] = [(0.0, 0.0)] * parts
+    ticket = itertools.count()  # next() on it is atomic under the GIL
 
-    def work(i: int) -> tuple[float, float]:
-        s = sums[i] if with_sums else None
-        c = counts[i] if with_sums else None
-        return fastpass.run(
-            Xn, bounds[i], bounds[i + 1], shn, scale, Cn, Ln, s, c, with_inertia, level
-        )
+    def work() -> None:
+        while (i := next(ticket)) < parts:
+            s = sums[i] if with_sums else None
+            c = counts[i] if with_sums else None
+            results[i] = fastpass.run(
+                Xn, bounds[i], bounds[i + 1], shn, scale, Cn, Ln, s, c, with_inertia, level
+            )
 
-    # the calling thread takes the first run of rows itself: one hand-off fewer (measured at
-    # (100k, 2, 8): 0.22-0.32 ms per pass with every run in the pool)
-    later = [executor(workers - 1).submit(work, i) for i in range(1, workers)] if workers > 1 else []
-    results = [work(0)] + [f.result() for f in later]
+    # the calling thread works too: one hand-off fewer (measured at (100k, 2, 8): 0.22-0.32 ms
+    # per pass with every run in the pool)
+    later = [executor(workers - 1).submit(work) for _ in range(1, workers)] if workers > 1 else []
+    work()
+    for f in later:
+        f.result()
     finite = math.isfinite(sum(r[1] for r in results))
     out_sums = out_counts = out_inertia = None
     if with_sums:

@@ -16,6 +16,10 @@
  * the inertia go to per-centre vector accumulators by lane masks (flushed to float64 every
  * 64 blocks); otherwise each row is added to its centre's float64 sums. The inertia is
  * always the direct difference ||x' - c'_label||^2, never ||x'||^2 - best.
+ * With many features and centres (the AVX2 build from d = 96, k >= LANES: WIDE_MIN_D in
+ * _fastpass_simd.h) the transposition costs more than the multiply-adds, and the centres go
+ * across the lanes instead (NAME_wide in _fastpass_impl.h: a matrix product's micro-kernel on
+ * rows shifted into a small buffer): the same scores in the same order, the same labels.
  * Written with GCC/Clang vector extensions, so no intrinsics: the same source is AVX-512,
  * AVX2, SSE or NEON code (_fastpass_simd.h compiles one instance per vector width).
  *
