@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -54,23 +52,9 @@ JS_TOASTS = "() => Array.from(document.querySelectorAll('.Toastify__toast')).map
 
 
 def make_lab_command(curdir: Path) -> list[str]:
-    """The ``lab`` recipe of the Makefile as an argument list, run from this test's Python.
-
-    ``$(VENV)/bin/jupyter`` becomes the ``jupyter`` next to ``sys.executable``, ``$(CURDIR)`` the
-    given directory and ``$(ALLOW_ROOT)`` what the Makefile gives for the current user; any other
-    Make variable fails the test (it would be a recipe this function does not reproduce).
-    """
-    text = (ROOT / "Makefile").read_text()
-    recipe = text.split("\nlab: venv\n", 1)[1].split("\n\n", 1)[0]
-    line = " ".join(part.strip() for part in recipe.replace("\\\n", " ").splitlines())
-    line = line.replace("$(CURDIR)", str(curdir))
-    line = line.replace("$(ALLOW_ROOT)", "--allow-root" if os.geteuid() == 0 else "")
-    words = shlex.split(line)
-    assert words[:2] == ["$(VENV)/bin/jupyter", "lab"], f"unexpected lab recipe: {line}"
-    left = [w for w in words[2:] if "$(" in w]
-    assert not left, f"Make variables this test does not know in the lab recipe: {left}"
-    jupyter = Path(sys.executable).with_name("jupyter")
-    return [str(jupyter), "lab", *words[2:]]
+    """The ``lab`` recipe of the Makefile as an argument list, run from this test's Python
+    (``browser_support.make_recipe_command``, shared with the ``lab-zh`` tests)."""
+    return bs.make_recipe_command("lab", curdir)
 
 
 def start_make_lab(base: Path, extra: tuple[str, ...] = ()) -> tuple[bs.LabServer, str]:
