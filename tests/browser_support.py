@@ -723,10 +723,12 @@ def make_recipe_command(target: str, curdir: Path) -> list[str]:
     return [str(Path(sys.executable).with_name("jupyter")), "lab", *words[2:]]
 
 
-def start_make_target(target: str, base: Path) -> tuple[LabServer, str]:
+def start_make_target(target: str, base: Path,
+                      extra: tuple[str, ...] = ()) -> tuple[LabServer, str]:
     """Start ``make <target>``'s command line on a copy of the project's ``notebooks/`` and
-    ``jupyter/`` under ``base/root``, every Jupyter directory fresh and empty; the server and
-    the URL it printed (with its token)."""
+    ``jupyter/`` under ``base/root``, every Jupyter directory fresh and empty, with the options
+    in ``extra`` (``--Class.trait=value``) replacing the recipe's own; the server and the URL it
+    printed (with its token)."""
     project = Path(__file__).resolve().parents[1]
     root = base / "root"
     for folder in ("notebooks", "jupyter"):
@@ -749,6 +751,9 @@ def start_make_target(target: str, base: Path) -> tuple[LabServer, str]:
     cmd = make_recipe_command(target, root) + [
         "--no-browser", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         "--LabApp.expose_app_in_browser=True"]
+    for arg in extra:  # replace, never repeat, an option: traitlets drops repeated ones
+        key = arg.split("=", 1)[0] + "="
+        cmd = [a for a in cmd if not a.startswith(key)] + [arg]
     log_path = base / "jupyterlab.log"
     log_file = log_path.open("wb")
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
@@ -762,6 +767,7 @@ def start_make_target(target: str, base: Path) -> tuple[LabServer, str]:
                 raise RuntimeError(f"`make {target}` printed no URL with a token (exit code "
                                    f"{proc.poll()}); log:\n{server.log_tail()}")
             time.sleep(0.5)
+        assert int(match.group(1)) == port, match.group()
         server.token = match.group(3)
         server.wait_ready(SERVER_START_TIMEOUT_S)
     except BaseException:

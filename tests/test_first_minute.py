@@ -13,11 +13,6 @@ Helpers (Chromium, free port, server stop): ``browser_support``.
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +25,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 LESSON00 = "notebooks/00_start_here.ipynb"
 NEWS = "get notified about official Jupyter news"
-PRINTED_URL = re.compile(r"http://127\.0\.0\.1:(\d+)(/\S*)\?token=([0-9a-f]+)")
 MS = bs.MS
 
 JS_RESTORED = "async () => { await window.jupyterapp.restored; return true; }"
@@ -51,63 +45,13 @@ JS_MAIN_AREA = """
 JS_TOASTS = "() => Array.from(document.querySelectorAll('.Toastify__toast')).map(t => t.innerText)"
 
 
-def make_lab_command(curdir: Path) -> list[str]:
-    """The ``lab`` recipe of the Makefile as an argument list, run from this test's Python
-    (``browser_support.make_recipe_command``, shared with the ``lab-zh`` tests)."""
-    return bs.make_recipe_command("lab", curdir)
-
-
 def start_make_lab(base: Path, extra: tuple[str, ...] = ()) -> tuple[bs.LabServer, str]:
     """Start the ``make lab`` command line on a copy of the project under ``base/root``, with
-    the options in ``extra`` (``--Class.trait=value``) replacing the recipe's own.
+    the options in ``extra`` replacing the recipe's own (``browser_support.start_make_target``).
 
     Returns the server and the URL it printed (with its token).
     """
-    root = base / "root"
-    for folder in ("notebooks", "jupyter"):
-        shutil.copytree(ROOT / folder, root / folder,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    dirs = {name: base / name for name in
-            ("config", "data", "runtime", "settings", "workspaces", "ipython")}
-    for path in dirs.values():
-        path.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "MPLBACKEND"))}
-    env.update({
-        "JUPYTER_CONFIG_DIR": str(dirs["config"]),
-        "JUPYTER_DATA_DIR": str(dirs["data"]),
-        "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
-        "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),  # the user's own: empty
-        "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
-        "IPYTHONDIR": str(dirs["ipython"]),
-        "PYTHONUNBUFFERED": "1",
-    })
-    port = bs.free_port()
-    cmd = make_lab_command(root) + [
-        "--no-browser", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        "--LabApp.expose_app_in_browser=True"]
-    for arg in extra:  # replace, never repeat, an option: traitlets drops repeated ones
-        key = arg.split("=", 1)[0] + "="
-        cmd = [a for a in cmd if not a.startswith(key)] + [arg]
-    log_path = base / "jupyterlab.log"
-    log_file = log_path.open("wb")
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
-                            stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=bs._die_with_parent)  # noqa: PLW1509 (one prctl call)
-    server = bs.LabServer(proc, port, "", root, base, log_path, log_file)
-    try:
-        deadline = time.monotonic() + bs.SERVER_START_TIMEOUT_S
-        while (match := PRINTED_URL.search(server.log_tail(20_000))) is None:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"`make lab` printed no URL with a token (exit code "
-                                   f"{proc.poll()}); log:\n{server.log_tail()}")
-            time.sleep(0.5)
-        assert int(match.group(1)) == port, match.group()
-        server.token = match.group(3)
-        server.wait_ready(bs.SERVER_START_TIMEOUT_S)
-    except BaseException:
-        server.stop()
-        raise
-    return server, match.group()
+    return bs.start_make_target("lab", base, extra)
 
 
 def open_printed_url(browser: Any, url: str, shots: Path, stem: str) -> tuple[Any, dict]:
