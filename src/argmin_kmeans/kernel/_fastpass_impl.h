@@ -14,6 +14,12 @@
 #ifndef WIDE_MIN_D
 #define WIDE_MIN_D 0 /* centres across lanes from this many features (0: never) */
 #endif
+#ifndef TILE
+#define TILE 0 /* transpose rows by tiles of LANES x LANES (LANES 2, 4, 8; see NAME_tile) */
+#endif
+#ifndef ROWSUM_MIN_D
+#define ROWSUM_MIN_D 0 /* per-lane sums row by row from this many features (0: never) */
+#endif
 #ifndef WIDE_MIN_KV
 #define WIDE_MIN_KV 1 /* ... and at least this many vectors of centres */
 #endif
@@ -206,6 +212,47 @@ TARGET static int FP_CAT(NAME, _wide)(const T *X, fp_size start, fp_size stop, f
 #undef WV
 #undef WP
 
+/* A LANES x LANES tile of rows transposed into lanes: col[q][l] = r[l][q] (LANES 2, 4 or 8:
+ * 1, 2 or 3 rounds of two-input shuffles, the usual unpack / permute network). Replaces LANES
+ * strided loads per feature (a gather, or scalar loads through the stack: a quarter of the
+ * pass at float64 (200k, 16, 16) on AVX2) by LANES vector loads per LANES features. */
+#if TILE && (LANES == 2 || LANES == 4 || LANES == 8)
+#define FP_TILE 1
+TARGET static inline __attribute__((always_inline)) void FP_CAT(NAME, _tile)(const VT *r, VT *col)
+{
+#if LANES == 2
+    col[0] = FP_SHUF2(VI, r[0], r[1], 0, 2);
+    col[1] = FP_SHUF2(VI, r[0], r[1], 1, 3);
+#elif LANES == 4
+    const VT t0 = FP_SHUF4(VI, r[0], r[1], 0, 4, 2, 6), t1 = FP_SHUF4(VI, r[0], r[1], 1, 5, 3, 7);
+    const VT t2 = FP_SHUF4(VI, r[2], r[3], 0, 4, 2, 6), t3 = FP_SHUF4(VI, r[2], r[3], 1, 5, 3, 7);
+    col[0] = FP_SHUF4(VI, t0, t2, 0, 1, 4, 5);
+    col[1] = FP_SHUF4(VI, t1, t3, 0, 1, 4, 5);
+    col[2] = FP_SHUF4(VI, t0, t2, 2, 3, 6, 7);
+    col[3] = FP_SHUF4(VI, t1, t3, 2, 3, 6, 7);
+#else
+    VT t[8], u[8];
+    for (int p = 0; p < 4; p++) { /* rows 2p, 2p + 1 interleaved */
+        t[2 * p] = FP_SHUF8(VI, r[2 * p], r[2 * p + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[2 * p + 1] = FP_SHUF8(VI, r[2 * p], r[2 * p + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int p = 0; p < 2; p++) { /* rows 4p .. 4p + 3: u[4p + q] holds column q and q + 4 */
+        const VT *a = t + 4 * p;
+        u[4 * p + 0] = FP_SHUF8(VI, a[0], a[2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[4 * p + 1] = FP_SHUF8(VI, a[0], a[2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[4 * p + 2] = FP_SHUF8(VI, a[1], a[3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[4 * p + 3] = FP_SHUF8(VI, a[1], a[3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int q = 0; q < 4; q++) {
+        col[q] = FP_SHUF8(VI, u[q], u[4 + q], 0, 1, 2, 3, 8, 9, 10, 11);
+        col[q + 4] = FP_SHUF8(VI, u[q], u[4 + q], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+#endif
+}
+#else
+#define FP_TILE 0
+#endif
+
 TARGET static int NAME(const T *X, fp_size start, fp_size stop, fp_size d, fp_size ldx,
                 const T *shift, T scale, const T *C, fp_size k, int64_t *labels,
                 double *sums, int64_t *counts, int want_inertia, double *inertia_out,
@@ -308,7 +355,22 @@ TARGET static int NAME(const T *X, fp_size start, fp_size stop, fp_size d, fp_si
             const int m = ms[h];
             const T *xh = X + (i0 + (fp_size)h * LANES) * ldx;
             VT *xvh = xv + (fp_size)h * d;
-            for (fp_size t = 0; t < d; t++) {
+            fp_size t0 = 0;
+#if FP_TILE
+            if (m == LANES) /* whole tiles of LANES features: vector loads and shuffles */
+                for (; t0 + LANES <= d; t0 += LANES) {
+                    /* unaligned vector loads (a memcpy per row became a copy loop through the
+                     * stack, and the tile then waited on the stores) */
+                    typedef T uvt __attribute__((vector_size(sizeof(VT)), aligned(sizeof(T))));
+                    VT r[LANES], col[LANES];
+#pragma GCC unroll 8
+                    for (int l = 0; l < LANES; l++) r[l] = *(const uvt *)(xh + l * ldx + t0);
+                    FP_CAT(NAME, _tile)(r, col);
+                    for (int q = 0; q < LANES; q++)
+                        xvh[t0 + q] = col[q] * scale - (shift ? shift[t0 + q] : (T)0);
+                }
+#endif
+            for (fp_size t = t0; t < d; t++) {
                 T st = shift ? shift[t] : (T)0;
                 T tmp[LANES] = {0};
                 const T *x = xh + t;
@@ -427,7 +489,7 @@ TARGET static int NAME(const T *X, fp_size start, fp_size stop, fp_size d, fp_si
                 continue;
             }
             if (masked) continue; /* labels only */
-            if (lane_sums != NULL) { /* per lane, in float64: the rows are independent */
+            if (lane_sums != NULL && (ROWSUM_MIN_D == 0 || d < ROWSUM_MIN_D)) { /* by lane */
                 for (fp_size t = 0; t < d; t++) {
                     T v[LANES];
                     memcpy(v, &xvh[t], sizeof(VT));
@@ -435,6 +497,19 @@ TARGET static int NAME(const T *X, fp_size start, fp_size stop, fp_size d, fp_si
                         lane_sums[(l * k + lab[l]) * d + t] += (double)v[l];
                 }
                 for (int l = 0; l < m; l++) lane_counts[l * k + lab[l]] += 1;
+            } else if (lane_sums != NULL) { /* per lane, in float64: the rows are independent */
+                /* row by row from X (contiguous: vector ops along the row; extracting the
+                 * lanes of xv cost a third of the pass at float64 (200k, 16, 16), AVX2); the
+                 * same values x * scale - m_t as xv, added in the same order */
+                for (int l = 0; l < m; l++) {
+                    double *__restrict dst = lane_sums + (l * k + lab[l]) * d;
+                    const T *__restrict x = X + (ib + l) * ldx;
+                    if (shift)
+                        for (fp_size t = 0; t < d; t++) dst[t] += (double)(x[t] * scale - shift[t]);
+                    else
+                        for (fp_size t = 0; t < d; t++) dst[t] += (double)(x[t] * scale);
+                    lane_counts[l * k + lab[l]] += 1;
+                }
             } else if (sums != NULL) { /* per row, in float64 */
                 for (int l = 0; l < m; l++) {
                     double *srow = sums + lab[l] * d;
@@ -497,3 +572,6 @@ TARGET static int NAME(const T *X, fp_size start, fp_size stop, fp_size d, fp_si
 #undef RB
 #undef WIDE_MIN_D
 #undef WIDE_MIN_KV
+#undef FP_TILE
+#undef TILE
+#undef ROWSUM_MIN_D
