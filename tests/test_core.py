@@ -333,15 +333,16 @@ def test_argmax_slopes_vanish_below_the_margin(values) -> None:
 
 @pytest.mark.usefixtures("kernel_path")
 def test_results_do_not_depend_on_the_thread_count() -> None:
-    # chunks of a few rows and a problem big enough to thread: several workers
-    X = torch.tensor(blobs(8, n=50000, d=8, k=6), dtype=torch.float32)
+    # chunks of a few rows (32) and a problem just big enough to thread: several workers,
+    # ~700 chunks each
+    X = torch.tensor(blobs(8, n=22000, d=8, k=6), dtype=torch.float32)
     C = X[:6].clone()
     assert kernel.threaded(*X.shape[:1], 6, 8)
     before = torch.get_num_threads()
     try:
-        one = core.estep(X, C, chunk_elements=64, threads=1)
+        one = core.estep(X, C, chunk_elements=256, threads=1)
         torch.set_num_threads(2)
-        two = core.estep(X, C, chunk_elements=64, threads=2)
+        two = core.estep(X, C, chunk_elements=256, threads=2)
         assert torch.get_num_threads() == 2, "the kernel must restore the caller's thread count"
     finally:
         torch.set_num_threads(before)

@@ -232,6 +232,7 @@ def nbgrader() -> Path:
     return exe
 
 
+@pytest.mark.packaging
 def test_grader_venv_holds_exactly_the_lock(nbgrader: Path) -> None:
     python = gradervenv.grader_python()
     purelib = gradervenv.purelib(python)
@@ -251,6 +252,7 @@ def released(tmp_path_factory: pytest.TempPathFactory, nbgrader: Path) -> Iterat
     yield paths
 
 
+@pytest.mark.packaging
 def test_release_layout(released: dict) -> None:
     for path in GRADED:
         name = release.assignment_of(path)
@@ -285,6 +287,7 @@ def test_release_layout(released: dict) -> None:
     assert not list(released["student"].rglob("gradebook.db"))
 
 
+@pytest.mark.packaging
 def test_autograde_full_zero_partial(released: dict, nbgrader: Path, tmp_path: Path) -> None:
     """Full marks for the worked solutions, zero for an untouched copy, partial for a typical
     wrong answer (and 0 points for a code exercise answered with the package's own function)."""

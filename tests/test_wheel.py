@@ -24,6 +24,9 @@ import argmin_kmeans
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: every test here reads the built wheel: `make test` runs them, the unit loop (`make unit`) not
+pytestmark = pytest.mark.packaging
+
 #: Helpers that once returned a reference answer from a check module (issue 21 and the lessons
 #: as they were): none may come back, under any lesson.
 REFERENCE_HELPERS = {
