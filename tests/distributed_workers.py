@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,8 +107,12 @@ def bad_inputs(group: Any = None) -> list[str]:
     return messages
 
 
-def stall(seconds: float) -> None:
-    """Rank 1 sleeps instead of joining the collective that rank 0 waits in."""
+def stall(seconds: float, marks: str | None = None) -> None:
+    """Rank 1 sleeps instead of joining the collective that rank 0 waits in. With ``marks`` (a
+    folder), each rank first leaves a file ``rank<r>`` there: the group had started and this
+    rank was about to stall (rank 1) or to wait in the collective (rank 0)."""
+    if marks is not None:
+        Path(marks, f"rank{dist.get_rank()}").touch()
     if dist.get_rank() == 1:
         time.sleep(seconds)
     dist.all_reduce(torch.zeros(1))

@@ -6,9 +6,10 @@ One launch of 4 processes serves every world size 1–4: the groups of ranks ``[
 once (``run_workers`` on Linux/macOS), so every further launch takes a fraction of a second
 (measured: the raise and segfault launches 23-28 s each spawned under load, 0.5-1.1 s forked).
 ``run_local`` is launched once more (and compared with that launch: a rerun in other processes); the faults once
-each; ``torchrun`` once. Every launch and subprocess has a timeout; under ``pytest -n N`` the
-tests of this file run on one worker (``ONE_WORKER`` in conftest.py), so nothing is launched
-twice. The reference is the serial
+each; lesson 09's ``measure_allreduce`` once; ``torchrun`` once (its launcher in a thread of
+this process, its 2 workers fresh interpreters). Every launch has a timeout; under
+``pytest -n N`` the tests of this file run on one worker (``ONE_WORKER`` in conftest.py), so
+nothing is launched twice and one forkserver serves every launch. The reference is the serial
 ``argmin_kmeans.fit(X, init, method="lloyd")``.
 """
 
@@ -19,8 +20,7 @@ import json
 import multiprocessing
 import os
 import re
-import subprocess
-import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from argmin_kmeans.distributed import (
     row_range,
     run_local,
     run_workers,
+    scaling,
 )
 from argmin_kmeans.distributed.__main__ import main as cli_main
 from argmin_kmeans.initialization import kmeans_plusplus
@@ -185,6 +186,14 @@ def test_allreduce_timings_are_measured(launched2) -> None:
     assert t0 == t1 and set(t0) == {8, 4096} and all(0 < v < 1.0 for v in t0.values())
 
 
+def test_measure_allreduce_times_real_processes() -> None:
+    # lesson 09's measurement (argmin_kmeans.distributed.scaling; the rest of that module is
+    # tested in tests/test_scaling.py): here, because under pytest -n N this file's tests run
+    # on one worker, whose forkserver (torch imported once) then serves this launch too
+    out = scaling.measure_allreduce([4, 64], processes=2, repeats=2, rounds=1, timeout=60.0)
+    assert set(out) == {4, 64} and all(0 < s < 5 for s in out.values())
+
+
 def test_row_range_covers_every_row_once() -> None:
     for n in range(12):
         for w in range(1, 6):
@@ -291,11 +300,24 @@ def test_inconsistent_inputs_raise_the_same_clear_error_on_every_rank(launched2)
                       "pass the same on every rank", msg
 
 
-def test_a_stalled_rank_times_out_instead_of_hanging() -> None:
+def test_a_stalled_rank_times_out_instead_of_hanging(tmp_path) -> None:
+    # the limit: 5 times the happy path of the same launch (rank 1 not sleeping), measured
+    # just before (it also starts the forkserver when this test runs alone), kept between
+    # 2 s and 5 s. The marks show that the group had started and rank 0 had reached the
+    # collective: the timeout came from the stall, not from a slow start.
+    happy, stalled = tmp_path / "happy", tmp_path / "stalled"
+    happy.mkdir()
+    stalled.mkdir()
+    t0 = time.monotonic()
+    run_workers(workers.stall, 2, (0.0, str(happy)), timeout=LAUNCH_TIMEOUT)
+    limit = min(5.0, max(2.0, 5 * (time.monotonic() - t0)))
+    assert sorted(f.name for f in happy.iterdir()) == ["rank0", "rank1"]
     t0 = time.monotonic()
     with pytest.raises((TimeoutError, WorkerError)):
-        run_workers(workers.stall, 2, (60.0,), timeout=5.0)
-    assert time.monotonic() - t0 < 25
+        run_workers(workers.stall, 2, (60.0, str(stalled)), timeout=limit)
+    elapsed = time.monotonic() - t0
+    assert sorted(f.name for f in stalled.iterdir()) == ["rank0", "rank1"]
+    assert limit <= elapsed < limit + 20, (elapsed, limit)  # waited for the limit, then stopped
     assert multiprocessing.active_children() == []
 
 
@@ -334,16 +356,58 @@ def _files(tmp_path: Path, data) -> tuple[Path, Path]:
     return X, C
 
 
-def test_torchrun_two_processes_on_localhost(tmp_path, data) -> None:
+def _stop_descendants(marker: str) -> None:
+    """Kill this process's descendants whose command line mentions ``marker``."""
+    try:
+        import psutil
+    except ImportError:  # the workers then end at their own --timeout
+        return
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if any(marker in part for part in child.cmdline()):
+                child.kill()
+        except psutil.Error:
+            pass
+
+
+def test_torchrun_two_processes_on_localhost(tmp_path, data, monkeypatch) -> None:
+    # torchrun itself (`torch.distributed.run`, the `torchrun` command's module: its arguments,
+    # its --standalone rendezvous, its agent) starts 2 workers, each `python -m
+    # argmin_kmeans.distributed` in its own fresh interpreter, as on the command line. The
+    # launcher runs in a thread of this process instead of a third interpreter (which spent
+    # ~3 s importing torch and tearing it down): `run(parse_args(...))` is the command's
+    # `main` without its `@record` error-file wrapper; off the main thread it installs no
+    # signal handlers here, and the variables it sets in os.environ (handed to the workers, as
+    # the command does) are set and restored here.
     X_path, _ = _files(tmp_path, data)
     out = tmp_path / "out"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]))
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-           "-m", "argmin_kmeans.distributed", "--data", str(X_path), "--n-clusters", str(K),
-           "--init", "kmeans||", "--seed", str(SEED), "--max-iter", "50", "--out", str(out),
-           "--timeout", "60"]
-    proc = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "src"), str(ROOT)]))
+    # torchrun's own default for 2 workers per node (it would set it in os.environ)
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
+    monkeypatch.setenv("TORCHELASTIC_SIGNALS_TO_HANDLE", "SIGTERM,SIGINT,SIGHUP,SIGQUIT")
+    args = ["--standalone", "--nproc-per-node", "2",
+            "-m", "argmin_kmeans.distributed", "--data", str(X_path), "--n-clusters", str(K),
+            "--init", "kmeans||", "--seed", str(SEED), "--max-iter", "50", "--out", str(out),
+            "--timeout", "60"]
+    from torch.distributed.run import parse_args
+    from torch.distributed.run import run as torchrun
+
+    failure: list[BaseException] = []
+
+    def launch() -> None:
+        try:
+            torchrun(parse_args(args))
+        except BaseException as e:  # noqa: BLE001 - reported by the test below
+            failure.append(e)
+
+    launcher = threading.Thread(target=launch, name="torchrun", daemon=True)
+    launcher.start()
+    launcher.join(timeout=120)
+    if launcher.is_alive():  # never hang: stop the workers, and with them the launcher
+        _stop_descendants(str(out))
+        launcher.join(timeout=30)
+        pytest.fail("torchrun did not finish within 120 s")
+    assert not failure, failure
     # the same run in this process: k-means‖ (any world size picks the same) then serial Lloyd
     ref = ak.fit(data["X64"], kmeans_parallel_init(data["X64"], K, seed=SEED), "lloyd",
                  max_iter=50)

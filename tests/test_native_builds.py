@@ -10,6 +10,7 @@ to install (``apt-get install gcc-aarch64-linux-gnu qemu-user``).
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from filelock import FileLock  # a dependency of torch
 
 from argmin_kmeans import kernel
 from helpers import naive_reference
@@ -34,10 +36,26 @@ CASES = [(37, 3, 2, torch.float32), (301, 2, 8, torch.float64), (1000, 5, 13, to
          (203, 100, 20, torch.float32), (99, 120, 9, torch.float64)]  # centres across lanes
 
 
-def _build(compiler: str, out: Path, *flags: str) -> Path:
-    proc = subprocess.run([compiler, "-O2", *flags, f"-I{INCLUDE}", str(DRIVER), "-o", str(out)],
-                          capture_output=True, text=True, timeout=240, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def _build(tmp_path_factory: pytest.TempPathFactory, name: str, compiler: str,
+           *flags: str) -> Path:
+    """The driver compiled by ``compiler``, once per test session: under ``pytest -n N`` the
+    tests that use one build may run on different workers; the first to take the lock
+    compiles (into this session's temporary folder, shared by its workers), the others wait
+    and reuse it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder; each worker's basetemp is one below it
+    folder = root / f"native-{name}"
+    folder.mkdir(exist_ok=True)
+    out = folder / "driver"
+    with FileLock(str(folder / "build.lock"), timeout=300):
+        if not out.exists():
+            tmp = folder / "driver.partial"
+            proc = subprocess.run([compiler, "-O2", *flags, f"-I{INCLUDE}", str(DRIVER), "-o",
+                                   str(tmp)], capture_output=True, text=True, timeout=240,
+                                  check=False)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            tmp.replace(out)  # complete, or not there
     return out
 
 
@@ -85,7 +103,7 @@ def native(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if cc is None:
         pytest.skip("no C compiler on this machine")
-    return _build(cc, tmp_path_factory.mktemp("native") / "driver")
+    return _build(tmp_path_factory, "native", cc)
 
 
 def test_the_native_driver_gives_the_torch_loops_labels_in_every_build(native) -> None:
@@ -98,7 +116,7 @@ def test_the_native_driver_gives_the_torch_loops_labels_in_every_build(native) -
 def arm64(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which(CROSS) is None:
         pytest.skip(f"no arm64 cross-compiler ({CROSS}): apt-get install gcc-aarch64-linux-gnu")
-    return _build(CROSS, tmp_path_factory.mktemp("arm64") / "driver", "-static")
+    return _build(tmp_path_factory, "arm64", CROSS, "-static")
 
 
 def test_the_arm64_neon_build_compiles(arm64) -> None:

@@ -4,6 +4,7 @@ a step button, the centres move exactly as the core's step functions say."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 
 import ipywidgets as W
 import numpy as np
@@ -40,10 +41,42 @@ def walk(widget):
 
 @pytest.fixture(params=sorted(BUILDERS))
 def explorer(request) -> wg.Explorer:
+    """A fresh explorer, for a test that moves it."""
     return BUILDERS[request.param]()
 
 
-def test_builders_return_a_vbox_with_the_browser_hooks(explorer: wg.Explorer) -> None:
+@pytest.fixture(scope="module")
+def _built() -> dict:
+    return {}
+
+
+@pytest.fixture
+def unmoved(_built: dict) -> Iterator[Callable[[Callable[[], wg.Explorer]], wg.Explorer]]:
+    """``unmoved(build)``: one explorer per builder for this module's tests that only look at it
+    (a build draws the whole figure, ~0.4 s). After each test, each explorer it got must still
+    be as built, or the test fails: a test that moves one builds its own."""
+    used: list[wg.Explorer] = []
+
+    def get(build: Callable[[], wg.Explorer]) -> wg.Explorer:
+        if build not in _built:
+            _built[build] = build()
+        used.append(_built[build])
+        return _built[build]
+
+    yield get
+    for w in used:
+        assert w.state["n_redraws"] == 1 and w.state["n_steps"] == 0, "a shared explorer moved"
+        np.testing.assert_array_equal(w.centers, w._start)
+        assert [s.value for s in w.sliders] == [w._start[k, d] for k, d in w._movable]
+
+
+@pytest.fixture(params=sorted(BUILDERS))
+def unmoved_explorer(request, unmoved) -> wg.Explorer:
+    return unmoved(BUILDERS[request.param])
+
+
+def test_builders_return_a_vbox_with_the_browser_hooks(unmoved_explorer: wg.Explorer) -> None:
+    explorer = unmoved_explorer
     assert isinstance(explorer, W.VBox)
     parts = list(walk(explorer))
     sliders = [p for p in parts if "ak-slider" in p._dom_classes]
@@ -56,13 +89,15 @@ def test_builders_return_a_vbox_with_the_browser_hooks(explorer: wg.Explorer) ->
     assert explorer.state["n_redraws"] == 1
 
 
-def test_plain_text_says_what_the_view_is(explorer: wg.Explorer) -> None:
+def test_plain_text_says_what_the_view_is(unmoved_explorer: wg.Explorer) -> None:
     # where widgets are not drawn, the output's text/plain is shown instead of the view
+    explorer = unmoved_explorer
     text = explorer._repr_mimebundle_()["text/plain"]
     assert text == repr(explorer) and "interactive view" in text and "Explorer(" not in text
 
 
-def test_readout_is_the_loss_of_the_slider_positions(explorer: wg.Explorer) -> None:
+def test_readout_is_the_loss_of_the_slider_positions(unmoved_explorer: wg.Explorer) -> None:
+    explorer = unmoved_explorer
     X = explorer._X
     want = float(ak.kmeans_loss(X, explorer.centers))
     assert readout_loss(explorer) == pytest.approx(want, abs=6e-5)
@@ -97,7 +132,7 @@ def test_set_centers_redraws_once() -> None:
         w.set_centers(np.zeros((2, 2)))
 
 
-def test_set_centers_refuses_a_value_its_slider_would_clamp() -> None:
+def test_set_centers_refuses_a_value_its_slider_would_clamp(unmoved) -> None:
     """Issue 9: (100, 100) used to be clamped silently to the slider's range."""
     w = BUILDERS["regions_1d"]()
     lo, hi = w.sliders[0].min, w.sliders[0].max
@@ -107,7 +142,7 @@ def test_set_centers_refuses_a_value_its_slider_would_clamp() -> None:
         w.set_centers([[np.nan], [0.0]])
     np.testing.assert_array_equal(w.centers, [[-3.0], [1.0]])  # nothing moved
     assert w.state["n_redraws"] == 1
-    land = BUILDERS["landscape"]()
+    land = unmoved(BUILDERS["landscape"])  # and it must not move (checked after the test)
     moved = C2.copy()
     moved[0, 0] += 0.5  # centre 0 has no slider in an explorer of centre 1
     with pytest.raises(ValueError, match="no slider"):
@@ -138,20 +173,27 @@ def test_boundary_radii_refuses_a_fractional_index() -> None:
 
 STEPPERS = {
     "regions_1d": lambda: wg.regions_1d_explorer(X1, -5.0, 5.0, resolution=60),
-    "voronoi": lambda: wg.voronoi_explorer(X2, C2, resolution=60),
+    "voronoi": BUILDERS["voronoi"],  # the same explorer: `unmoved` builds it once for both
 }
 
 
 @pytest.fixture(params=sorted(STEPPERS))
 def stepper(request) -> wg.Explorer:
+    """A fresh explorer with step buttons, for a test that moves it."""
     return STEPPERS[request.param]()
+
+
+@pytest.fixture(params=sorted(STEPPERS))
+def unmoved_stepper(request, unmoved) -> wg.Explorer:
+    return unmoved(STEPPERS[request.param])
 
 
 def click(w: wg.Explorer, key: str) -> None:
     w.buttons[key].click()  # the same callback a browser click reaches
 
 
-def test_step_buttons_have_the_browser_hooks(stepper: wg.Explorer) -> None:
+def test_step_buttons_have_the_browser_hooks(unmoved_stepper: wg.Explorer) -> None:
+    stepper = unmoved_stepper
     parts = list(walk(stepper))
     for key, cls in [("gd", "ak-step-gd"), ("lloyd", "ak-step-lloyd"),
                      ("newton", "ak-step-newton"), ("reset", "ak-reset")]:
@@ -207,7 +249,7 @@ def test_reset_restores_centres_sliders_readout_and_figure(stepper: wg.Explorer)
     text, png = stepper.readout.value, stepper.figure.value
     ranges = [(s.min, s.max) for s in stepper.sliders]
     stepper.lr.value = stepper.lr.max  # overshoots every cluster: the centres fly out
-    for _ in range(12):
+    for _ in range(6):  # out of the sliders' ranges within 6 steps, on both (asserted next)
         click(stepper, "gd")
     assert np.abs(stepper.centers).max() > max(abs(v) for r in ranges for v in r)
     assert [(s.min, s.max) for s in stepper.sliders] != ranges  # widened, never clamped
@@ -240,15 +282,15 @@ def test_the_lr_slider_makes_creep_zigzag_two_cycle_and_blow_up() -> None:
     assert np.abs(w.centers).max() > 100  # blow-up
 
 
-def test_a_manual_move_starts_a_new_trail_and_a_slider_drag_is_cheap() -> None:
+def test_a_manual_move_starts_a_new_trail_and_a_slider_drag_is_cheap(unmoved) -> None:
     w = STEPPERS["regions_1d"]()
     click(w, "lloyd")
     assert len(w.trail) == 2
     w.sliders[1].value = 4.0
     np.testing.assert_array_equal(w.trail, w.centers[None])
-    for blitted in (w, BUILDERS["landscape"]()):  # a static background: redraws while dragging
-        assert all(s.continuous_update for s in blitted.sliders)
-    assert not any(s.continuous_update for s in BUILDERS["voronoi"]().sliders)
+    for blitted in (w, unmoved(BUILDERS["landscape"])):  # a static background: redraws while
+        assert all(s.continuous_update for s in blitted.sliders)  # dragging
+    assert not any(s.continuous_update for s in unmoved(BUILDERS["voronoi"]).sliders)
 
 
 def test_a_slider_snapping_a_stepped_value_to_its_grid_is_not_a_move() -> None:
@@ -266,20 +308,26 @@ def test_a_slider_snapping_a_stepped_value_to_its_grid_is_not_a_move() -> None:
 
 
 def test_an_overflowing_step_is_refused_with_a_note() -> None:
-    w = wg.regions_1d_explorer(X1, -5.0, 5.0, resolution=40, lr=1e6)
-    w.lr.max = 1e6
-    w.lr.value = 1e6
-    for _ in range(40):
+    # lr = 1e20 (was 1e6: 40 clicks, each a redraw): the centres grow ~1e21-fold every other
+    # step; the 14th click would take them past 1e150 and is refused, after the 13th they are
+    # ~1e149 (a loss of ~1e299, nearer the largest float than 1e6 got: ~1e293), and that loss
+    # must still be finite; the two clicks after the refusal are refused too
+    w = wg.regions_1d_explorer(X1, -5.0, 5.0, resolution=40, lr=1e20)
+    w.lr.max = 1e20
+    w.lr.value = 1e20
+    for _ in range(16):
         click(w, "gd")
     assert np.all(np.isfinite(w.centers)) and np.isfinite(w.loss)
+    assert np.abs(w.centers).max() > 1e148 and w.state["n_steps"] == 13
     assert "refused" in w.readout.value
 
 
-def test_step_needs_buttons_and_a_known_kind() -> None:
+def test_step_needs_buttons_and_a_known_kind(unmoved) -> None:
+    # refused before anything moves (`unmoved` checks that after the test)
     with pytest.raises(ValueError, match="no step buttons"):
-        BUILDERS["landscape"]().step("gd")
+        unmoved(BUILDERS["landscape"]).step("gd")
     with pytest.raises(ValueError, match="kind='adam'"):
-        STEPPERS["regions_1d"]().step("adam")
+        unmoved(STEPPERS["regions_1d"]).step("adam")
 
 
 def test_landscape_explorer_moves_only_its_centre() -> None:
