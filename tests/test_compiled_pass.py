@@ -113,6 +113,13 @@ def test_block_and_register_corners(level) -> None:
                 assert torch.equal(a.labels, b.labels), (dtype, n, k)
                 assert torch.equal(a.counts, b.counts), (dtype, n, k)
                 check_against_references(a, X, C)
+        for n in [16, 17, 1100]:  # two packed features: the rows deinterleaved by shuffles
+            for k in [3, 8, 9]:
+                X, C = problem(n, 2, k, dtype, 10.0, seed=n * 37 + k)
+                a, b = both(X, C, level)
+                assert torch.equal(a.labels, b.labels), (dtype, n, k)
+                assert torch.equal(a.counts, b.counts), (dtype, n, k)
+                check_against_references(a, X, C)
 
 
 def test_non_finite_inputs_are_reported(level) -> None:

@@ -249,6 +249,22 @@ TARGET static inline __attribute__((always_inline)) void FP_CAT(NAME, _tile)(con
     }
 #endif
 }
+
+/* Two features, rows packed (ldx == 2): LANES rows are two vector loads, deinterleaved into
+ * the even (feature 0) and odd (feature 1) elements by two shuffles. */
+TARGET static inline __attribute__((always_inline)) void FP_CAT(NAME, _pairs)(const VT *r, VT *col)
+{
+#if LANES == 2
+    col[0] = FP_SHUF2(VI, r[0], r[1], 0, 2);
+    col[1] = FP_SHUF2(VI, r[0], r[1], 1, 3);
+#elif LANES == 4
+    col[0] = FP_SHUF4(VI, r[0], r[1], 0, 2, 4, 6);
+    col[1] = FP_SHUF4(VI, r[0], r[1], 1, 3, 5, 7);
+#else
+    col[0] = FP_SHUF8(VI, r[0], r[1], 0, 2, 4, 6, 8, 10, 12, 14);
+    col[1] = FP_SHUF8(VI, r[0], r[1], 1, 3, 5, 7, 9, 11, 13, 15);
+#endif
+}
 #else
 #define FP_TILE 0
 #endif
@@ -357,6 +373,16 @@ TARGET static int NAME(const T *X, fp_size start, fp_size stop, fp_size d, fp_si
             VT *xvh = xv + (fp_size)h * d;
             fp_size t0 = 0;
 #if FP_TILE
+            if (m == LANES && d == 2 && ldx == 2) { /* 2-D rows, packed: two loads */
+                typedef T uvt __attribute__((vector_size(sizeof(VT)), aligned(sizeof(T))));
+                VT r[2], col[2];
+                r[0] = *(const uvt *)xh;
+                r[1] = *(const uvt *)(xh + LANES);
+                FP_CAT(NAME, _pairs)(r, col);
+                for (int q = 0; q < 2; q++)
+                    xvh[q] = col[q] * scale - (shift ? shift[q] : (T)0);
+                t0 = 2;
+            }
             if (m == LANES) /* whole tiles of LANES features: vector loads and shuffles */
                 for (; t0 + LANES <= d; t0 += LANES) {
                     /* unaligned vector loads (a memcpy per row became a copy loop through the
