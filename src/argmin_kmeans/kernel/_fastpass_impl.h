@@ -218,6 +218,8 @@ TARGET static int FP_CAT(NAME, _wide)(const T *X, fp_size start, fp_size stop, f
  * pass at float64 (200k, 16, 16) on AVX2) by LANES vector loads per LANES features. */
 #if TILE && (LANES == 2 || LANES == 4 || LANES == 8)
 #define FP_TILE 1
+/* a vector of LANES T at any T-aligned address (unaligned loads straight into a register) */
+typedef T FP_CAT(NAME, _uvt) __attribute__((vector_size(sizeof(VT)), aligned(sizeof(T))));
 TARGET static inline __attribute__((always_inline)) void FP_CAT(NAME, _tile)(const VT *r, VT *col)
 {
 #if LANES == 2
@@ -254,9 +256,8 @@ TARGET static inline __attribute__((always_inline)) void FP_CAT(NAME, _tile)(con
  * the even (feature 0) and odd (feature 1) elements by two shuffles. */
 TARGET static inline __attribute__((always_inline)) void FP_CAT(NAME, _pairs)(const VT *r, VT *col)
 {
-#if LANES == 2
-    col[0] = FP_SHUF2(VI, r[0], r[1], 0, 2);
-    col[1] = FP_SHUF2(VI, r[0], r[1], 1, 3);
+#if LANES == 2 /* two rows of two features: the 2 x 2 tile */
+    FP_CAT(NAME, _tile)(r, col);
 #elif LANES == 4
     col[0] = FP_SHUF4(VI, r[0], r[1], 0, 2, 4, 6);
     col[1] = FP_SHUF4(VI, r[0], r[1], 1, 3, 5, 7);
@@ -374,10 +375,9 @@ TARGET static int NAME(const T *X, fp_size start, fp_size stop, fp_size d, fp_si
             fp_size t0 = 0;
 #if FP_TILE
             if (m == LANES && d == 2 && ldx == 2) { /* 2-D rows, packed: two loads */
-                typedef T uvt __attribute__((vector_size(sizeof(VT)), aligned(sizeof(T))));
                 VT r[2], col[2];
-                r[0] = *(const uvt *)xh;
-                r[1] = *(const uvt *)(xh + LANES);
+                r[0] = *(const FP_CAT(NAME, _uvt) *)xh;
+                r[1] = *(const FP_CAT(NAME, _uvt) *)(xh + LANES);
                 FP_CAT(NAME, _pairs)(r, col);
                 for (int q = 0; q < 2; q++)
                     xvh[q] = col[q] * scale - (shift ? shift[q] : (T)0);
@@ -387,10 +387,10 @@ TARGET static int NAME(const T *X, fp_size start, fp_size stop, fp_size d, fp_si
                 for (; t0 + LANES <= d; t0 += LANES) {
                     /* unaligned vector loads (a memcpy per row became a copy loop through the
                      * stack, and the tile then waited on the stores) */
-                    typedef T uvt __attribute__((vector_size(sizeof(VT)), aligned(sizeof(T))));
                     VT r[LANES], col[LANES];
 #pragma GCC unroll 8
-                    for (int l = 0; l < LANES; l++) r[l] = *(const uvt *)(xh + l * ldx + t0);
+                    for (int l = 0; l < LANES; l++)
+                        r[l] = *(const FP_CAT(NAME, _uvt) *)(xh + l * ldx + t0);
                     FP_CAT(NAME, _tile)(r, col);
                     for (int q = 0; q < LANES; q++)
                         xvh[t0 + q] = col[q] * scale - (shift ? shift[t0 + q] : (T)0);
