@@ -13,7 +13,7 @@ venv: $(STAMP)
 # a few seconds with gcc/clang. Without a compiler the install fails and says what to do;
 # ARGMIN_KMEANS_PURE_TORCH=1 make venv installs without it (the torch loop runs instead).
 KERNEL := src/argmin_kmeans/kernel
-$(STAMP): requirements.lock pyproject.toml setup.py $(KERNEL)/_fastpass.c $(KERNEL)/_fastpass_simd.h $(KERNEL)/_fastpass_impl.h
+$(STAMP): requirements.lock pyproject.toml setup.py $(KERNEL)/_fastpass.c $(KERNEL)/_fastpass_simd.h $(KERNEL)/_fastpass_impl.h $(KERNEL)/_fastpass_pool.h
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .

@@ -59,7 +59,8 @@ setup(
         Extension(
             "argmin_kmeans.kernel._fastpass",
             [f"{SOURCES}/_fastpass.c"],
-            depends=[f"{SOURCES}/_fastpass_simd.h", f"{SOURCES}/_fastpass_impl.h"],
+            depends=[f"{SOURCES}/_fastpass_simd.h", f"{SOURCES}/_fastpass_impl.h",
+                     f"{SOURCES}/_fastpass_pool.h"],
         )
     ],
     cmdclass={"build_ext": CheckedBuildExt},

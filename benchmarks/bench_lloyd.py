@@ -5,17 +5,20 @@ fresh subprocess makes the same data and init (seeded; float32 or float64, one r
 away from the origin by 1e3 so that the translation-invariant shift has work to do), warms
 up, and reports
 
-* the time of one iteration (the minimum over repeats, in ms; ``ours`` and ``sklearn`` each
-  run in ``--rounds`` processes, alternating, and keep their fastest), and
+* the time of one iteration in ms, measured over ``r`` consecutive iterations (about 0.2 s
+  of them, 10 <= r <= 400: short iterations need many for the noise of the timer and of
+  scikit-learn's fixed costs to average out), the minimum over repeats; ``ours`` and
+  ``sklearn`` each run in ``--rounds`` processes, alternating, and keep their fastest, and
 * the peak extra memory of the iteration: the growth of the process's peak RSS over what the
   data already needed (MiB).
 
 Implementations:
 
-* ``ours``: ``argmin_kmeans.lloyd_step(X, C)`` — a public call, validation included.
+* ``ours``: ``C = argmin_kmeans.lloyd_step(X, C)``, ``r`` times in a loop (a public call
+  each time, validation included); one iteration is the loop's time over ``r``.
 * ``sklearn``: ``KMeans(init=C, n_init=1, max_iter=m, tol=0, algorithm="lloyd").fit(X)``;
   one iteration is ``(t(m = a + r) - t(m = a)) / r``, which removes the fit's fixed costs
-  (validation, centring, the final E-step). We check ``n_iter_`` equals ``max_iter`` (no early
+  (validation, centring, the final E-step; 16-22 ms at (100k, 2, 8)). We check ``n_iter_`` equals ``max_iter`` (no early
   stop), and print a warning otherwise.
 * ``naive``: the question's step (``argmin_kmeans.naive.question_step``: the ``(k, n, d)``
   difference tensor, argmin membership, per-cluster masks, ``backward()``), skipped when the
@@ -119,33 +122,57 @@ def run_one(impl: str, n: int, d: int, k: int, threads: int, repeats: int,
         with threadpool_limits(limits=threads):  # scikit-learn's OpenMP and BLAS threads
             base = peak_rss_mib()
             fit(a)  # warm-up
+            r = iterations_for(max(fit(a + r) - fit(a), 0.0) / r)  # a first estimate
+            if r > 10:  # no more iterations than before the labels stop changing (then it stops)
+                probe = KMeans(n_clusters=k, init=Cn, n_init=1, max_iter=a + r, tol=0,
+                               algorithm="lloyd").fit(Xn)
+                r = max(10, min(r, probe.n_iter_ - a))
             t_a = min(fit(a) for _ in range(repeats))
             t_b = min(fit(a + r) for _ in range(repeats))
         if t_b <= t_a:
             raise RuntimeError(f"timing noise: t(max_iter={a + r}) <= t(max_iter={a}); rerun")
         out["ms"] = 1e3 * (t_b - t_a) / r
+        out["iterations"] = r
         out["peak_mib"] = peak_rss_mib() - base
         return out
     if impl == "ours":
         from argmin_kmeans import lloyd_step
 
-        step = lambda: lloyd_step(X, C)  # torch's threads: set_num_threads above
+        step = lambda c: lloyd_step(X, c)  # torch's threads: set_num_threads above
     elif impl == "naive":
         from argmin_kmeans.naive import question_step
 
-        step = lambda: question_step(X, C, 1e-5)
+        step = lambda c: question_step(X, c, 1e-5)
     else:
         raise ValueError(impl)
     base = peak_rss_mib()
-    step()  # warm-up (allocator, thread pool)
-    times = []
-    for _ in range(repeats):
+    step(C)  # warm-up (allocator, thread pool)
+    t0 = time.perf_counter()
+    step(C)
+    r = 1 if impl == "naive" else iterations_for(time.perf_counter() - t0)
+
+    def loop() -> float:  # r consecutive iterations, each starting from the last one's centres
+        c = C
         t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    out["ms"] = 1e3 * min(times)
+        for _ in range(r):
+            c = step(c)
+        return (time.perf_counter() - t0) / r
+
+    out["ms"] = 1e3 * min(loop() for _ in range(repeats))
+    out["iterations"] = r
     out["peak_mib"] = peak_rss_mib() - base
     return out
+
+
+def iterations_for(seconds_per_iteration: float) -> int:
+    """How many consecutive iterations one timing spans: about 0.2 s of them, 10 to 400
+    (scikit-learn: no more than it runs before its labels stop changing, where it stops). At
+    (100k, 2, 8) scikit-learn's fit has 16-22 ms of fixed costs that move by several ms between
+    fits; over 10 iterations of ~1 ms that noise moved its per-iteration estimate from 0.22 to
+    1.2 ms between runs."""
+    if seconds_per_iteration <= 0.0:
+        return 400
+    return max(10, min(400, int(0.2 / seconds_per_iteration) + 1))
 
 
 def best_us(fn, repeats: int, inner: int) -> float:

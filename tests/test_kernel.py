@@ -145,7 +145,7 @@ def test_show_config_names_the_estep_and_why(capsys) -> None:
     text = capsys.readouterr().out
     st = kernel.compiled_state()
     for needle in (f"torch         {torch.__version__}", "E-step", "backend       auto",
-                   st.reason, "scikit-learn"):
+                   st.reason, "scikit-learn", "threads       up to"):
         assert needle in text, needle
     if st.available:
         assert st.builds[st.level] in text and "compiled pass in use" in text
@@ -389,14 +389,80 @@ def _args(n=40, d=3, k=4, dtype=np.float64):
     X = rng.normal(size=(n, d)).astype(dtype)
     return {"X": X, "start": 0, "stop": n, "shift": None, "scale": 1.0, "C": X[:k].copy(),
             "labels": np.empty(n, dtype=np.int64), "sums": np.zeros((k, d)),
-            "counts": np.zeros(k, dtype=np.int64), "want_inertia": True, "level": -1}
+            "counts": np.zeros(k, dtype=np.int64), "want_inertia": True, "level": -1,
+            "parts": 1, "threads": 1}
 
 
 def _run(**kw):
     fp = kernel._fastpass
     a = {**_args(), **kw}
     return fp.run(a["X"], a["start"], a["stop"], a["shift"], a["scale"], a["C"], a["labels"],
-                  a["sums"], a["counts"], a["want_inertia"], a["level"])
+                  a["sums"], a["counts"], a["want_inertia"], a["level"], a["parts"],
+                  a["threads"])
+
+
+def test_a_threaded_run_depends_on_its_chunks_never_on_its_threads() -> None:
+    """One C call cuts rows [start, stop) into chunks, runs them on the calling thread and the
+    module's pool, and adds the chunks' partial sums in chunk order: bit for bit the same
+    sums, counts and inertia on 1 thread and on 4, and the labels of one chunk."""
+    require_compiled()
+    fp = kernel._fastpass
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30_011, 3)) + 1e3
+    C = X[:7] - 1e3  # shifted centres: the pass takes them as given
+    shift = np.full(3, 1e3)
+
+    def once(parts, threads, start=5, stop=30_000):
+        labels = np.full(len(X), -1, dtype=np.int64)
+        sums, counts = np.zeros((7, 3)), np.zeros(7, dtype=np.int64)
+        out = fp.run(X, start, stop, shift, 1.0, C, labels, sums, counts, True, -1, parts,
+                     threads)
+        return labels, sums, counts, out
+
+    base = once(1, 1)
+    for parts in (3, 32):
+        one = once(parts, 1)
+        assert np.array_equal(one[0], base[0]) and np.array_equal(one[2], base[2])
+        assert np.allclose(one[1], base[1], rtol=1e-12) and one[3][0] == pytest.approx(
+            base[3][0], rel=1e-12)
+        for threads in (2, 4):
+            many = once(parts, threads)
+            assert all(np.array_equal(a, b) for a, b in zip(many[:3], one[:3]))
+            assert many[3] == one[3]  # the inertia and the check: the same additions
+    labels = base[0]
+    assert (labels[:5] == -1).all() and (labels[30_000:] == -1).all()  # only [start, stop)
+    assert fp.pool() >= 1  # the threaded calls started the pool
+
+
+def _threaded_labels_in_a_child(conn) -> None:  # runs in a forked child
+    X = torch.randn(40_000, 8, generator=_gen(11))
+    r = kernel.fused_pass(X, X[:12].clone(), with_sums=True, with_inertia=False,
+                          backend="compiled", threads=2)
+    conn.send(r.labels.numpy())
+
+
+def test_a_forked_child_runs_threaded_passes() -> None:
+    """The pool's threads do not survive fork(): a child of a process that used them starts
+    its own (pthread_atfork) instead of waiting for threads it does not have."""
+    require_compiled()
+    import multiprocessing as mp
+
+    X = torch.randn(40_000, 8, generator=_gen(11))
+    want = kernel.fused_pass(X, X[:12].clone(), with_sums=True, with_inertia=False,
+                             backend="compiled", threads=2).labels.numpy()
+    assert kernel._fastpass.pool() >= 1
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe()
+    p = ctx.Process(target=_threaded_labels_in_a_child, args=(child,))
+    p.start()
+    try:
+        assert parent.poll(60), "the forked child hung"
+        assert np.array_equal(parent.recv(), want)
+    finally:
+        p.join(10)
+        if p.is_alive():
+            p.kill()
+    assert p.exitcode == 0
 
 
 @pytest.mark.parametrize(
@@ -420,6 +486,9 @@ def _run(**kw):
         ({"level": 7}, ValueError, "level=7: this CPU runs levels 0.."),
         ({"X": np.zeros((40, 6))[:, ::2]}, ValueError, "unit stride within a row"),
         ({"X": [[1.0, 2.0, 3.0]]}, TypeError, "X must be an array"),
+        ({"parts": 0}, ValueError, "parts=0 and threads=1: need 1 <= parts"),
+        ({"parts": 2**17}, ValueError, "parts=131072"),
+        ({"threads": 0}, ValueError, "threads=0: need"),
     ],
 )
 def test_the_c_boundary_checks_every_buffer(change, error, message) -> None:

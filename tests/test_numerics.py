@@ -64,6 +64,60 @@ def test_a_lloyd_step_far_from_the_origin_is_within_a_few_ulps(dtype, offset) ->
         assert err <= 4 * ulp, f"{step.__name__}: {err / ulp:.1f} ulps of the offset"
 
 
+def _same_reference(a, b) -> bool:
+    (ma, sa), (mb, sb) = a, b
+    if sa != sb or (ma is None) != (mb is None):
+        return False
+    return ma is None or (ma.dtype == mb.dtype and torch.equal(ma, mb))
+
+
+@HSET
+@given(
+    st.integers(0, 2**31 - 1), st.integers(1, 12), st.integers(1, 5),
+    st.sampled_from([torch.float32, torch.float64]),
+    st.sampled_from([0.0, 1.0, 1e3, -1e7, 3e37, 1e-39, 1e-300]),
+    st.sampled_from([1e-38, 1e-12, 1e-3, 1.0, 1e6, 1e30]),
+    st.booleans(),
+)
+def test_the_reference_point_is_the_same_by_python_numpy_and_torch(
+    seed, k, d, dtype, offset, spread, grid
+) -> None:
+    """The reference point and scale of the CPU paths (the compiled module's, NumPy's) are
+    those of the torch path (GPUs), bit for bit: far from the origin, near the ends of the
+    range, on integer grids, with coincident centres."""
+    from argmin_kmeans.kernel import _numerics as nm
+    from argmin_kmeans.kernel._backend import _fastpass as fp
+
+    g = torch.Generator().manual_seed(seed)
+    C = torch.randn(k, d, generator=g, dtype=torch.float64) * spread
+    if grid:
+        C = C.round()
+    C[: k // 2 + (seed % 2)] = C[0].clone()  # many coincident centres, or not quite half
+    C = (C + offset).to(dtype)
+    if not bool(torch.isfinite(C).all()):
+        return
+    want = nm._reference_torch(C)
+    assert _same_reference(nm._reference_numpy(C), want)
+    if fp is not None:
+        assert _same_reference(nm._reference_c(C, fp), want)
+    assert _same_reference(nm.reference(C), want)
+
+
+def test_the_reference_scale_rounds_as_float32_does() -> None:
+    """A float32 deviation that rounds up to a power of two (2**30 - 31.625 -> 2**30) moves
+    the scale's exponent; every path sees the float32 value (exact arithmetic would not)."""
+    from argmin_kmeans.kernel import _numerics as nm
+
+    C = torch.tensor([[2.0**31 - 128], [-64.75], [-64.75]], dtype=torch.float32)
+    want = nm._reference_torch(C)
+    assert want[1] == 0.25
+    from argmin_kmeans.kernel._backend import _fastpass as fp
+
+    assert _same_reference(nm._reference_numpy(C), want)
+    if fp is not None:
+        assert _same_reference(nm._reference_c(C, fp), want)
+
+
 @pytest.mark.usefixtures("kernel_path")
 def test_huge_data_gives_right_labels_and_a_clear_error_for_the_loss() -> None:
     X, C = offset_problem(3000, 2, 8, 0.0, torch.float32, seed=2)

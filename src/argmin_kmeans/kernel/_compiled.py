@@ -1,5 +1,12 @@
 """The compiled pass's Python side: what crosses into ``_fastpass.run``, and its threads.
 
+A pass is one call of ``_fastpass.run``: it checks its arguments, releases the GIL, cuts the
+rows into chunks and runs them on the calling thread and the module's own worker threads
+(POSIX threads kept for the process, ``_fastpass_pool.h``), then adds the chunks' partial sums
+in chunk order. (Until this round the chunks were Python calls on a Python thread pool: at
+(100k, 2, 8) that hand-off and the GIL taken back after each chunk cost 30-50 us of a 0.3 ms
+pass.)
+
 What crosses the boundary is NumPy views of the tensors (zero-copy on CPU), never raw
 addresses: ``run`` reads each one's shape, element type, strides and writability through the
 buffer protocol and checks them against each other before it releases the GIL (see
@@ -15,14 +22,13 @@ buffer protocol and checks them against each other before it releases the GIL (s
 
 from __future__ import annotations
 
-import itertools
 import math
 from types import ModuleType
 
 import numpy as np
 import torch
 
-from ._schedule import compiled_threaded, executor
+from ._schedule import compiled_threaded
 
 __all__ = ["plain", "compiled_pass", "CHUNKS_PER_WORKER"]
 
@@ -70,40 +76,22 @@ def compiled_pass(
     big = compiled_threaded(n, k, d, wide=fastpass.builds()[level] == "AVX-512")
     t = (threads or torch.get_num_threads()) if big else 1
     workers = max(1, min(t, n // 1024 + 1))
-    # threaded: CHUNKS_PER_WORKER chunks per worker, which the workers take in turn from a
-    # shared counter (the calling thread too): a worker slowed by another process on its core
-    # leaves more chunks to the others instead of holding up the pass (a static split made the
-    # pass as slow as its slowest half). Each chunk has its own partial sums, added in chunk
-    # order, so the result does not depend on which thread ran which chunk.
+    # threaded: CHUNKS_PER_WORKER chunks per worker, taken in turn from a shared counter by the
+    # calling thread and the module's C worker threads (_fastpass_pool.h), all in one call: a
+    # worker slowed by another process on its core leaves more chunks to the others (a static
+    # split made the pass as slow as its slowest half). Each chunk has its own partial sums,
+    # added in chunk order, so the result does not depend on which thread ran which chunk.
     parts = workers * CHUNKS_PER_WORKER if workers > 1 else 1
-    bounds = [i * n // parts for i in range(parts + 1)]
     # NumPy buffers: a NumPy call costs ~1 us, a torch op a few (this runs every iteration)
-    sums = [np.zeros((k, d)) for _ in range(parts)] if with_sums else []
-    counts = [np.zeros(k, dtype=np.int64) for _ in range(parts)] if with_sums else []
-    results: list[tuple[float, float]] = [(0.0, 0.0)] * parts
-    ticket = itertools.count()  # next() on it is atomic under the GIL
-
-    def work() -> None:
-        while (i := next(ticket)) < parts:
-            s = sums[i] if with_sums else None
-            c = counts[i] if with_sums else None
-            results[i] = fastpass.run(
-                Xn, bounds[i], bounds[i + 1], shn, scale, Cn, Ln, s, c, with_inertia, level
-            )
-
-    # the calling thread works too: one hand-off fewer (measured at (100k, 2, 8): 0.22-0.32 ms
-    # per pass with every run in the pool)
-    later = [executor(workers - 1).submit(work) for _ in range(1, workers)] if workers > 1 else []
-    work()
-    for f in later:
-        f.result()
-    finite = math.isfinite(sum(r[1] for r in results))
+    sums = np.zeros((k, d)) if with_sums else None
+    counts = np.zeros(k, dtype=np.int64) if with_sums else None
+    inertia, check = fastpass.run(
+        Xn, 0, n, shn, scale, Cn, Ln, sums, counts, with_inertia, level, parts, workers
+    )
+    finite = math.isfinite(check)
     out_sums = out_counts = out_inertia = None
-    if with_sums:
-        for s, c in zip(sums[1:], counts[1:]):  # partial sums added in a fixed order
-            sums[0] += s
-            counts[0] += c
-        out_sums, out_counts = torch.from_numpy(sums[0]), torch.from_numpy(counts[0])
+    if sums is not None and counts is not None:
+        out_sums, out_counts = torch.from_numpy(sums), torch.from_numpy(counts)
     if with_inertia:  # float64 partial sums, added in a fixed order
-        out_inertia = torch.tensor(sum(r[0] for r in results), dtype=torch.float64)
+        out_inertia = torch.tensor(inertia, dtype=torch.float64)
     return out_counts, out_sums, out_inertia, finite

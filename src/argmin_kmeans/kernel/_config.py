@@ -55,6 +55,12 @@ def _cpu() -> tuple[str, list[str]]:
     return name, sorted({label for flag, label in wanted if flag in flags})
 
 
+def _pool_started() -> int:
+    from ._backend import _fastpass
+
+    return int(_fastpass.pool()) if _fastpass is not None else 0
+
+
 def config() -> dict[str, Any]:
     """What :func:`show_config` prints, as a dict."""
     st = compiled_state()
@@ -90,6 +96,11 @@ def config() -> dict[str, Any]:
         "estep_small": f"n k d <= {SMALL_ELEMENTS} or (d <= {SMALL_LOOP_D} and n k <= "
         f"{SMALL_PLANE}): direct differences (torch ops)",
         "estep_gpu": "the torch loop",
+        "estep_threads": (
+            f"up to {torch.get_num_threads()} (torch.get_num_threads()) on big problems: the "
+            f"compiled pass runs the calling thread and its own POSIX worker threads in one C "
+            f"call ({_pool_started()} started so far); the torch loop a Python thread pool"
+        ),
         "env": {k: v for k, v in os.environ.items()
                 if k.startswith("ARGMIN_KMEANS_") or k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")},
     }
@@ -126,6 +137,7 @@ def show_config(file: TextIO | None = None) -> None:
         f"  CPU data      {c['estep_cpu']}",
         f"  small         {c['estep_small']}",
         f"  GPU data      {c['estep_gpu']}",
+        f"  threads       {c['estep_threads']}",
     ]
     if c["env"]:
         lines.append("  environment   " + ", ".join(f"{k}={v}" for k, v in c["env"].items()))

@@ -43,6 +43,7 @@
 #include <math.h>
 
 #include "_fastpass_simd.h"
+#include "_fastpass_pool.h"
 
 /* ------------------------------------------------------------------ buffer checks */
 
@@ -117,25 +118,75 @@ static int contiguous(const Buf *b, const char *name)
     return 0;
 }
 
+/* ------------------------------------------------------------------ one job of chunks */
+
+typedef struct {
+    int is64, level, want_inertia;
+    const void *x, *shift, *c;
+    fp_size start, len, parts, d, ldx, k;
+    double scale;
+    int64_t *labels;
+    double *sums;    /* chunk 0's sums (the caller's), or NULL */
+    int64_t *counts; /* chunk 0's counts, or NULL */
+    double *psums;   /* chunks 1 ..: (parts - 1, k, d), zeros */
+    int64_t *pcounts; /* (parts - 1, k), zeros */
+    double *inertia, *check; /* (parts,) */
+    int *rc;                 /* (parts,) */
+} Chunks;
+
+/* rows [start + i len / parts, start + (i + 1) len / parts), without overflow: i len / parts =
+ * i q + i r / parts for len = q parts + r (i r < parts**2 is small) */
+static fp_size bound(const Chunks *w, fp_size i)
+{
+    const fp_size q = w->len / w->parts, r = w->len % w->parts;
+    return w->start + i * q + (i * r) / w->parts;
+}
+
+static void run_chunk(fp_job *job, fp_size i)
+{
+    const Chunks *w = (const Chunks *)job->data;
+    const fp_size a = bound(w, i), b = bound(w, i + 1);
+    double *s = w->sums == NULL ? NULL : i == 0 ? w->sums : w->psums + (i - 1) * w->k * w->d;
+    int64_t *c = w->sums == NULL ? NULL : i == 0 ? w->counts : w->pcounts + (i - 1) * w->k;
+    if (w->is64)
+        w->rc[i] = FP_PASS_F64[w->level]((const double *)w->x, a, b, w->d, w->ldx,
+                                         (const double *)w->shift, w->scale,
+                                         (const double *)w->c, w->k, w->labels, s, c,
+                                         w->want_inertia, &w->inertia[i], &w->check[i]);
+    else
+        w->rc[i] = FP_PASS_F32[w->level]((const float *)w->x, a, b, w->d, w->ldx,
+                                         (const float *)w->shift, (float)w->scale,
+                                         (const float *)w->c, w->k, w->labels, s, c,
+                                         w->want_inertia, &w->inertia[i], &w->check[i]);
+}
+
 /* ------------------------------------------------------------------ run */
 
-/* run(X, start, stop, shift, scale, C, labels, sums, counts, want_inertia, level=-1)
- *     -> (inertia, check)
+/* run(X, start, stop, shift, scale, C, labels, sums, counts, want_inertia, level=-1, parts=1,
+ *     threads=1) -> (inertia, check)
  * X (n, d) float32/float64, unit stride within a row, any row stride >= 0 (a one-row X may
  * have any); shift (d,) of X's type, contiguous, or None: the reference point *times scale*
  * (rows become x * scale - shift); C (k, d) of X's type, contiguous, already shifted and
  * scaled; labels (n,) int64, contiguous, writable: rows [start, stop) are
  * written; sums (k, d) float64 and counts (k,) int64, contiguous, writable, are added to, or
  * both None. scale: a positive, finite power of two (representable in X's type). level: -1
- * the best build for this CPU, or 0..best (tests compare them). */
+ * the best build for this CPU, or 0..best (tests compare them).
+ * parts: the rows are cut into this many chunks, [start + i len / parts, ...) with len =
+ * stop - start, each with its own partial sums; chunk 0 adds to sums/counts, the others'
+ * partial sums are then added in chunk order, and so are the chunks' inertias (a result that
+ * depends on parts, never on threads). threads: the chunks are taken in turn by the calling
+ * thread and up to threads - 1 of the module's worker threads (_fastpass_pool.h). */
+#define FP_MAX_PARTS 65536
+
 static PyObject *run(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *xo, *sho, *co, *lo, *so, *no;
     Py_ssize_t start, stop;
     double scale;
-    int want_inertia, level = -1;
-    if (!PyArg_ParseTuple(args, "OnnOdOOOOp|i", &xo, &start, &stop, &sho, &scale, &co, &lo, &so,
-                          &no, &want_inertia, &level))
+    int want_inertia, level = -1, threads = 1;
+    Py_ssize_t parts = 1;
+    if (!PyArg_ParseTuple(args, "OnnOdOOOOp|ini", &xo, &start, &stop, &sho, &scale, &co, &lo,
+                          &so, &no, &want_inertia, &level, &parts, &threads))
         return NULL;
     Buf X = {0}, SH = {0}, C = {0}, L = {0}, S = {0}, N = {0};
     PyObject *result = NULL;
@@ -214,22 +265,58 @@ static PyObject *run(PyObject *Py_UNUSED(self), PyObject *args)
         goto done;
     }
     if (level < 0) level = best;
+    if (parts < 1 || parts > FP_MAX_PARTS || threads < 1) {
+        PyErr_Format(PyExc_ValueError,
+                     "_fastpass.run: parts=%zd and threads=%d: need 1 <= parts <= %d and "
+                     "threads >= 1", parts, threads, FP_MAX_PARTS);
+        goto done;
+    }
+    /* per chunk: inertia, check, rc; chunks 1..: partial sums and counts (sizes checked) */
+    size_t extra = 0, bytes = 0;
+    if (S.held && (__builtin_mul_overflow((size_t)k, (size_t)d + 1, &extra) ||
+                   __builtin_mul_overflow(extra, (size_t)(parts - 1), &extra)))
+        extra = SIZE_MAX;
+    if (extra > (SIZE_MAX - 3 * (size_t)parts) / 8) {
+        PyErr_Format(PyExc_OverflowError,
+                     "_fastpass.run: %zd partial sums of (k, d) = (%zd, %zd) overflow size_t",
+                     parts - 1, k, d);
+        goto done;
+    }
+    bytes = (extra + 3 * (size_t)parts) * 8;
+    char *scratch = (char *)calloc(bytes, 1);
+    if (scratch == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Chunks w = {is64, level, want_inertia, X.view.buf, SH.held ? SH.view.buf : NULL, C.view.buf,
+                start, stop - start, parts, d, ldx, k, scale, (int64_t *)L.view.buf,
+                S.held ? (double *)S.view.buf : NULL, N.held ? (int64_t *)N.view.buf : NULL,
+                NULL, NULL, NULL, NULL, NULL};
+    w.inertia = (double *)scratch;
+    w.check = w.inertia + parts;
+    w.rc = (int *)(w.check + parts); /* parts ints in parts doubles' room */
+    if (S.held) {
+        w.psums = (double *)(scratch + 3 * (size_t)parts * 8);
+        w.pcounts = (int64_t *)(w.psums + (size_t)(parts - 1) * (size_t)k * (size_t)d);
+    }
+    fp_job job = {run_chunk, parts, 0, 0, &w};
     double inertia = 0.0, check = 0.0;
-    int rc;
-    const void *xp = X.view.buf, *shp = SH.held ? SH.view.buf : NULL, *cp = C.view.buf;
-    int64_t *lp = (int64_t *)L.view.buf;
-    double *sp = S.held ? (double *)S.view.buf : NULL;
-    int64_t *np_ = N.held ? (int64_t *)N.view.buf : NULL;
+    int rc = 0;
     Py_BEGIN_ALLOW_THREADS
-    if (is64)
-        rc = FP_PASS_F64[level]((const double *)xp, start, stop, d, ldx, (const double *)shp,
-                                scale, (const double *)cp, k, lp, sp, np_, want_inertia, &inertia,
-                                &check);
-    else
-        rc = FP_PASS_F32[level]((const float *)xp, start, stop, d, ldx, (const float *)shp,
-                                (float)scale, (const float *)cp, k, lp, sp, np_, want_inertia,
-                                &inertia, &check);
+    fp_pool_run(&job, threads);
+    for (fp_size i = 0; i < parts; i++) { /* in chunk order: a fixed order of additions */
+        if (rc == 0) rc = w.rc[i];
+        inertia += w.inertia[i];
+        check += w.check[i];
+        if (i > 0 && w.sums != NULL) {
+            const double *ps = w.psums + (i - 1) * k * d;
+            const int64_t *pc = w.pcounts + (i - 1) * k;
+            for (fp_size e = 0; e < k * d; e++) w.sums[e] += ps[e];
+            for (fp_size j = 0; j < k; j++) w.counts[j] += pc[j];
+        }
+    }
     Py_END_ALLOW_THREADS
+    free(scratch);
     if (rc == FP_TOO_LARGE)
         PyErr_Format(PyExc_OverflowError,
                      "_fastpass.run: the workspace for d=%zd, k=%zd overflows size_t", d, k);
@@ -245,6 +332,107 @@ done:
     release(&S);
     release(&N);
     return result;
+}
+
+/* ------------------------------------------------------------------ reference */
+
+/* kernel/_numerics.py's reference point and scale, in C for CPU centres (the NumPy version is
+ * a dozen calls, ~25-40 us a pass at k = 8, d = 2; this is ~1 us). The same numbers as the
+ * torch and NumPy versions (tests/test_numerics.py compares all three bit for bit): the lower
+ * median of each column (an element), deviations |c/2 - med/2| in the centres' type (halving
+ * by ldexp: correctly rounded like a multiplication by 0.5, and never fused into a
+ * multiply-add), their lower median and maximum, the grid q = 2**e with the typical deviation
+ * in [2**(e-1), 2**e), and med rounded to it half to even (nearbyint, the default rounding
+ * mode). Returns 1 (m written), 0 (m = 0: nothing to subtract), -1 (a NaN/inf centre), -2
+ * (no memory); *typical_out, *spread_out, *size_out as doubles. */
+#define FP_REFERENCE(T, NAME, LDEXP, ABS, RINT)                                              \
+    static int NAME##_cmp(const void *a, const void *b)                                    \
+    {                                                                                       \
+        const T x = *(const T *)a, y = *(const T *)b;                                       \
+        return (x > y) - (x < y);                                                           \
+    }                                                                                       \
+    static int NAME(const T *C, fp_size k, fp_size d, T *m, double *spread_out)             \
+    {                                                                                       \
+        for (fp_size i = 0; i < k * d; i++)                                                 \
+            if (!isfinite(C[i])) return -1;                                                 \
+        T *col = (T *)malloc(sizeof(T) * (size_t)k);                                        \
+        if (col == NULL) return -2;                                                         \
+        const fp_size mid = (k - 1) / 2;                                                    \
+        T size = 0;                                                                         \
+        for (fp_size t = 0; t < d; t++) {                                                   \
+            for (fp_size j = 0; j < k; j++) col[j] = C[j * d + t];                          \
+            qsort(col, (size_t)k, sizeof(T), NAME##_cmp);                                   \
+            m[t] = col[mid];                                                                \
+            if (ABS(m[t]) > size) size = ABS(m[t]);                                         \
+        }                                                                                   \
+        for (fp_size j = 0; j < k; j++) {                                                   \
+            T dev = 0;                                                                      \
+            for (fp_size t = 0; t < d; t++) {                                               \
+                const T diff = ABS(LDEXP(C[j * d + t], -1) - LDEXP(m[t], -1));              \
+                if (diff > dev) dev = diff;                                                 \
+            }                                                                               \
+            col[j] = dev;                                                                   \
+        }                                                                                   \
+        qsort(col, (size_t)k, sizeof(T), NAME##_cmp);                                       \
+        const double typical = (double)col[mid];                                            \
+        *spread_out = (double)col[k - 1];                                                   \
+        free(col);                                                                          \
+        if (size == 0) return 0;                                                            \
+        if (typical == 0.0) return 1; /* most centres coincide: their common point */       \
+        int e;                                                                              \
+        frexp(typical, &e);                                                                 \
+        const double q = ldexp(1.0, e);                                                     \
+        if ((double)size < q / 2) return 0;                                                 \
+        const T qt = (T)q;                                                                  \
+        for (fp_size t = 0; t < d; t++) m[t] = RINT(m[t] / qt) * qt;                        \
+        return 1;                                                                           \
+    }
+FP_REFERENCE(float, reference_f32, ldexpf, fabsf, nearbyintf)
+FP_REFERENCE(double, reference_f64, ldexp, fabs, nearbyint)
+
+/* reference(C, m) -> (kind, spread): C (k, d) float32/float64 contiguous; m (d,) of C's type,
+ * contiguous, writable. kind 1: m holds the reference point; 0: it is 0; -1: a NaN/inf
+ * centre (m untouched). spread: half the centres' largest L-inf distance from the median. */
+static PyObject *reference(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *co, *mo;
+    if (!PyArg_ParseTuple(args, "OO", &co, &mo)) return NULL;
+    Buf C = {0}, M = {0};
+    PyObject *result = NULL;
+    if (get(co, &C, "C", 2, 'F', 0) < 0 || contiguous(&C, "C") < 0) goto done;
+    const char kc = kind_of(&C.view);
+    const Py_ssize_t k = C.view.shape[0], d = C.view.shape[1];
+    if (k < 1 || d < 1) {
+        PyErr_Format(PyExc_ValueError, "_fastpass.reference: C has shape (%zd, %zd)", k, d);
+        goto done;
+    }
+    if (get(mo, &M, "m", 1, kc, 1) < 0 || contiguous(&M, "m") < 0) goto done;
+    if (M.view.shape[0] != d) {
+        PyErr_Format(PyExc_ValueError, "_fastpass.reference: m has %zd entries, C has d=%zd",
+                     M.view.shape[0], d);
+        goto done;
+    }
+    double spread = 0.0;
+    int kind = kc == 'd' ? reference_f64((const double *)C.view.buf, k, d, (double *)M.view.buf,
+                                         &spread)
+                         : reference_f32((const float *)C.view.buf, k, d, (float *)M.view.buf,
+                                         &spread);
+    if (kind == -2)
+        PyErr_NoMemory();
+    else
+        result = Py_BuildValue("id", kind, spread);
+done:
+    release(&C);
+    release(&M);
+    return result;
+}
+
+static PyObject *pool(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
+{
+    pthread_mutex_lock(&fp_pool.mu);
+    const int started = fp_pool.started;
+    pthread_mutex_unlock(&fp_pool.mu);
+    return PyLong_FromLong(started);
 }
 
 static PyObject *level(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
@@ -269,6 +457,10 @@ static PyObject *builds(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
 
 static PyMethodDef methods[] = {
     {"run", run, METH_VARARGS, "One compiled pass over rows [start, stop) (see the .pyi)."},
+    {"reference", reference, METH_VARARGS,
+     "The reference point of centres C into m (see kernel/_numerics.py and the .pyi)."},
+    {"pool", pool, METH_NOARGS,
+     "How many worker threads this process's pool has started (0 before a threaded pass)."},
     {"level", level, METH_NOARGS, "The widest build this CPU runs (an index into builds())."},
     {"builds", builds, METH_NOARGS, "The names of the builds compiled in, by level."},
     {NULL, NULL, 0, NULL},
@@ -280,4 +472,11 @@ static struct PyModuleDef module = {
     methods,
 };
 
-PyMODINIT_FUNC PyInit__fastpass(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__fastpass(void)
+{
+    if (fp_pool_init() != 0) {
+        PyErr_SetString(PyExc_OSError, "_fastpass: pthread_atfork failed");
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}

@@ -41,6 +41,7 @@ subnormal and need more than ``2**129`` to reach 1).
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
 import torch
@@ -69,8 +70,17 @@ def reference(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
     largest spread is outside ``[2**-SAFE_EXP, 2**SAFE_EXP]``. Depends on ``C`` alone. One
     synchronisation. See the module docstring for why.
     """
-    if C.device.type == "cpu":  # a few NumPy calls on k x d numbers: ~10 us, not ~60 us of ops
+    if C.device.type == "cpu":  # CPU: no torch ops on k x d numbers (a few us each)
+        from ._backend import _fastpass, compiled_state
+
+        if _fastpass is not None and compiled_state().available:
+            return _reference_c(C, _fastpass)
         return _reference_numpy(C)
+    return _reference_torch(C)
+
+
+def _reference_torch(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
+    """:func:`reference` by torch ops (any device; one synchronisation)."""
     med = C.median(dim=0).values  # (d,) lower median: an element of each column
     # each centre's L-inf distance from it, halved: c/2 - med/2 cannot overflow (the spread of
     # float32 centres at +-3e38 is not a float32); estimates: m below is exact
@@ -108,6 +118,19 @@ def _reference_numpy(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
         q = math.ldexp(1.0, math.frexp(typical)[1])
         m = None if size < q / 2 else torch.from_numpy(np.round(med / q) * q)
     return m, math.ldexp(1.0, -scale_exponent(spread, C.dtype))
+
+
+def _reference_c(C: torch.Tensor, fastpass: ModuleType) -> tuple[torch.Tensor | None, float]:
+    """:func:`reference` for a CPU tensor by the compiled module (``_fastpass.reference``): the
+    same numbers as :func:`_reference_numpy` in one call (~1 us instead of ~25-40 at k = 8,
+    d = 2: this runs once per pass)."""
+    Cn = C.contiguous().numpy()
+    m = np.empty(Cn.shape[1], dtype=Cn.dtype)
+    kind, spread = fastpass.reference(Cn, m)
+    if kind < 0:  # a NaN/inf centre: the pass reports it
+        return C[0], 1.0
+    return (torch.from_numpy(m) if kind else None), math.ldexp(
+        1.0, -scale_exponent(spread, C.dtype))
 
 
 def scale_exponent(half_spread: float, dtype: torch.dtype) -> int:

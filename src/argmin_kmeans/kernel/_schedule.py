@@ -1,7 +1,9 @@
 """Scheduling: chunk sizes, when to thread, the shared worker pool, per-thread workspaces.
 
 Chunk boundaries depend on the problem's shape only, never on the thread count, so labels do
-not either. The pool is shared by every caller of the process and safe under concurrent calls:
+not either. The Python pool here runs the torch loop's threads (the compiled pass has its own
+threads in C, see ``_compiled.py``). It is shared by every caller of the process and safe under
+concurrent calls:
 it only ever grows, by replacement, and a replaced pool is never shut down while a pass in
 another thread may still be submitting to it (its idle threads exit once nothing refers to
 it). A forked child gets a pool of its own.
