@@ -149,14 +149,32 @@ def _pool_build(tmp_path: Path, *flags: str) -> Path:
     return out
 
 
+def _run_group(cmd: list[str], timeout: float, **kw) -> subprocess.CompletedProcess:
+    """Run ``cmd`` in a process group of its own and kill the whole group on timeout: the
+    stress test forks, and a child left behind would keep spinning on the cores."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **kw)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.communicate()
+        pytest.fail(f"{cmd} did not finish in {timeout} s (a hang)")
+    finally:
+        try:
+            os.killpg(proc.pid, 9)  # anything of the group still there
+        except ProcessLookupError:
+            pass
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 def test_the_worker_pool_runs_every_chunk_once_under_threadsanitizer(tmp_path) -> None:
     """Three threads run 2,000 jobs each at once on the compiled pass's pool (random chunk and
     thread counts): every chunk runs exactly once, and ThreadSanitizer finds no data race.
     (Without the caller's wait for the helpers, this test reported a race and lost chunks.)"""
     exe = _pool_build(tmp_path, "-fsanitize=thread")
     env = dict(os.environ, TSAN_OPTIONS="halt_on_error=1")
-    proc = subprocess.run([str(exe), "2000", "0"], capture_output=True, text=True, timeout=180,
-                          env=env, check=False)
+    proc = _run_group([str(exe), "2000", "0"], 180, env=env)  # no fork: TSan does not do it
     assert proc.returncode == 0 and proc.stdout.startswith("ok"), proc.stderr[-3000:]
     assert "ThreadSanitizer" not in proc.stderr
 
@@ -168,6 +186,5 @@ def test_the_worker_pool_works_in_a_child_forked_while_it_runs(tmp_path) -> None
     its one thread, and this test failed 5 times out of 5.)"""
     exe = _pool_build(tmp_path)
     for _ in range(5):
-        proc = subprocess.run([str(exe), "3000", "1"], capture_output=True, text=True,
-                              timeout=60, check=False)
+        proc = _run_group([str(exe), "3000", "1"], 60)
         assert proc.returncode == 0 and proc.stdout.startswith("ok"), proc.stderr[-3000:]
