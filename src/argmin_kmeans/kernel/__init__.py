@@ -14,7 +14,10 @@ Layout
 * :mod:`._torch_loop` — the small path and the torch chunk loop (GPUs, no C compiler).
 * :mod:`._compiled` with ``_fastpass.c`` (``_fastpass_simd.h``, ``_fastpass_impl.h``) — the
   compiled pass for CPU float32/float64 data: AVX-512, AVX2+FMA and SSE2 builds on x86-64,
-  NEON on arm64, the widest the CPU runs picked at run time.
+  NEON on arm64, the widest the CPU runs picked at run time; its threads are its own
+  (``_fastpass_pool.h``: the calling thread and POSIX worker threads, one C call a pass), and
+  so is the reference point of CPU centres (``_fastpass.reference``, the numbers of
+  :mod:`._numerics`).
 
 Numerics: shift, then (rarely) scale
 ------------------------------------

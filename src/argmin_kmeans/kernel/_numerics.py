@@ -71,7 +71,7 @@ def reference(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
     synchronisation. See the module docstring for why.
     """
     if C.device.type == "cpu":  # CPU: no torch ops on k x d numbers (a few us each)
-        from ._backend import _fastpass, compiled_state
+        from ._backend import _fastpass, compiled_state  # (imported: _backend is loaded first)
 
         if _fastpass is not None and compiled_state().available:
             return _reference_c(C, _fastpass)
