@@ -420,6 +420,7 @@ def test_a_threaded_run_depends_on_its_chunks_never_on_its_threads() -> None:
         return labels, sums, counts, out
 
     base = once(1, 1)
+    helped = fp.pool()[1]
     for parts in (3, 32):
         one = once(parts, 1)
         assert np.array_equal(one[0], base[0]) and np.array_equal(one[2], base[2])
@@ -431,33 +432,49 @@ def test_a_threaded_run_depends_on_its_chunks_never_on_its_threads() -> None:
             assert many[3] == one[3]  # the inertia and the check: the same additions
     labels = base[0]
     assert (labels[:5] == -1).all() and (labels[30_000:] == -1).all()  # only [start, stop)
-    assert fp.pool() >= 1  # the threaded calls started the pool
+    # the pool's threads did run chunks of these calls (not only the calling thread)
+    for _ in range(50):
+        if fp.pool()[1] > helped:
+            break
+        once(32, 2)
+    assert fp.pool()[0] >= 1 and fp.pool()[1] > helped
 
 
 def _threaded_labels_in_a_child(conn) -> None:  # runs in a forked child
+    fp = kernel._fastpass
+    before = fp.pool()  # the parent's threads are not the child's: none started yet
     X = torch.randn(40_000, 8, generator=_gen(11))
     r = kernel.fused_pass(X, X[:12].clone(), with_sums=True, with_inertia=False,
                           backend="compiled", threads=2)
-    conn.send(r.labels.numpy())
+    for _ in range(50):  # its own helper joins (its first job, or a later one)
+        if fp.pool()[1] > 0:
+            break
+        kernel.fused_pass(X, X[:12].clone(), with_sums=True, with_inertia=False,
+                          backend="compiled", threads=2)
+    conn.send((r.labels.numpy(), before, fp.pool()))
 
 
 def test_a_forked_child_runs_threaded_passes() -> None:
     """The pool's threads do not survive fork(): a child of a process that used them starts
-    its own (pthread_atfork) instead of waiting for threads it does not have."""
+    with none (pthread_atfork), then its own, which run its chunks (without the handler it
+    would count the parent's threads as its own and run every chunk alone)."""
     require_compiled()
     import multiprocessing as mp
 
     X = torch.randn(40_000, 8, generator=_gen(11))
     want = kernel.fused_pass(X, X[:12].clone(), with_sums=True, with_inertia=False,
                              backend="compiled", threads=2).labels.numpy()
-    assert kernel._fastpass.pool() >= 1
+    assert kernel._fastpass.pool()[0] >= 1
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe()
     p = ctx.Process(target=_threaded_labels_in_a_child, args=(child,))
     p.start()
     try:
         assert parent.poll(60), "the forked child hung"
-        assert np.array_equal(parent.recv(), want)
+        labels, before, after = parent.recv()
+        assert np.array_equal(labels, want)
+        assert before == (0, 0)  # pthread_atfork: no threads, no counts copied from the parent
+        assert after[0] >= 1 and after[1] > 0  # its own threads started and ran chunks
     finally:
         p.join(10)
         if p.is_alive():

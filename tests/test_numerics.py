@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import argmin_kmeans as ak
-from argmin_kmeans import core, stochastic
+from argmin_kmeans import core, kernel, stochastic
 from helpers import EPS, HSET, naive_reference
 
 
@@ -116,6 +116,34 @@ def test_the_reference_scale_rounds_as_float32_does() -> None:
     assert _same_reference(nm._reference_numpy(C), want)
     if fp is not None:
         assert _same_reference(nm._reference_c(C, fp), want)
+
+
+EXTREME_CENTRES = [  # the grid q beyond the range; med / q beyond it; both at float64's top
+    torch.tensor([[3e38, 3e38], [3e38, -3e38], [-3e38, -3e38]], dtype=torch.float32),
+    torch.tensor([[1.0, 0.0], [1.0, 3e-39], [1.0, -3e-39]], dtype=torch.float32),
+    torch.tensor([[1.7e308, 1.7e308], [1.7e308, -1.7e308], [-1.7e308, -1.7e308]],
+                 dtype=torch.float64),
+    torch.tensor([[2.0**110, 0], [2.0**110 + 2**90, 2.0**100], [2.0**110 - 2**90, -2.0**100]],
+                 dtype=torch.float32),
+]
+
+
+@pytest.mark.parametrize("C", EXTREME_CENTRES)
+def test_the_reference_point_is_finite_at_the_ends_of_the_range(C) -> None:
+    """Finite centres give a finite reference point on every path (it was NaN or inf: a grid
+    2**128 that float32 does not hold, 1 / 2**-128 overflowing), and every backend labels
+    each centre as its own (they raised "overflows" or returned all 0s / all 2s)."""
+    from argmin_kmeans.kernel import _numerics as nm
+    from argmin_kmeans.kernel._backend import _fastpass as fp
+
+    want = nm._reference_torch(C)
+    assert want[0] is None or bool(torch.isfinite(want[0]).all())
+    assert _same_reference(nm._reference_numpy(C), want)
+    if fp is not None:
+        assert _same_reference(nm._reference_c(C, fp), want)
+    for backend in ["torch"] + (["compiled"] if fp is not None else []):
+        r = kernel.fused_pass(C, C, with_sums=False, with_inertia=False, backend=backend)
+        assert r.labels.tolist() == [0, 1, 2], backend
 
 
 @pytest.mark.usefixtures("kernel_path")

@@ -10,6 +10,8 @@
  * own: every chunk once, some of them on pool threads (its pool starts afresh, with threads
  * of its own). Prints "ok" and exits 0; any lost or repeated chunk exits 1.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, pthread_sigmask, usleep */
+#define _DEFAULT_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>

@@ -34,6 +34,8 @@ __all__ = ["plain", "compiled_pass", "CHUNKS_PER_WORKER"]
 
 #: A threaded pass is cut into this many chunks per worker (taken in turn, see compiled_pass).
 CHUNKS_PER_WORKER = 4
+#: Most threads of one pass (the calling thread and the pool's 255 at most).
+MAX_WORKERS = 256
 
 
 def plain(t: torch.Tensor) -> torch.Tensor:
@@ -60,10 +62,10 @@ def compiled_pass(
     level: int,
 ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None, bool]:
     """The pass by the compiled loop (``shift``: the reference point times ``scale``): the
-    same shifted, scaled scores and tie rule as the torch
-    loop, one C call per worker over a contiguous run of rows; returns counts (int64), float64
+    same shifted, scaled scores and tie rule as the torch loop, in one C call (its chunks on
+    the calling thread and the module's worker threads); returns counts (int64), float64
     sums (shifted, scaled), the float64 inertia (scaled) and whether every score was finite.
-    Partial sums and counts are added in a fixed order."""
+    Partial sums and counts are added in chunk order."""
     n, d = X.shape
     k = Cs.shape[0]
     X = plain(X)
@@ -75,7 +77,7 @@ def compiled_pass(
     Ln = labels.numpy()
     big = compiled_threaded(n, k, d, wide=fastpass.builds()[level] == "AVX-512")
     t = (threads or torch.get_num_threads()) if big else 1
-    workers = max(1, min(t, n // 1024 + 1))
+    workers = max(1, min(t, n // 1024 + 1, MAX_WORKERS))
     # threaded: CHUNKS_PER_WORKER chunks per worker, taken in turn from a shared counter by the
     # calling thread and the module's C worker threads (_fastpass_pool.h), all in one call: a
     # worker slowed by another process on its core leaves more chunks to the others (a static

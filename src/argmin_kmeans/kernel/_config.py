@@ -58,7 +58,7 @@ def _cpu() -> tuple[str, list[str]]:
 def _pool_started() -> int:
     from ._backend import _fastpass
 
-    return int(_fastpass.pool()) if _fastpass is not None else 0
+    return int(_fastpass.pool()[0]) if _fastpass is not None else 0
 
 
 def config() -> dict[str, Any]:

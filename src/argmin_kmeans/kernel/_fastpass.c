@@ -40,6 +40,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
 #include <math.h>
 
 #include "_fastpass_simd.h"
@@ -135,11 +136,11 @@ typedef struct {
 } Chunks;
 
 /* rows [start + i len / parts, start + (i + 1) len / parts), without overflow: i len / parts =
- * i q + i r / parts for len = q parts + r (i r < parts**2 is small) */
+ * i q + i r / parts for len = q parts + r (i r < parts**2 <= 2**32, in 64 bits) */
 static fp_size bound(const Chunks *w, fp_size i)
 {
     const fp_size q = w->len / w->parts, r = w->len % w->parts;
-    return w->start + i * q + (i * r) / w->parts;
+    return w->start + i * q + (fp_size)(((int64_t)i * (int64_t)r) / (int64_t)w->parts);
 }
 
 static void run_chunk(fp_job *job, fp_size i)
@@ -343,9 +344,10 @@ done:
  * by ldexp: correctly rounded like a multiplication by 0.5, and never fused into a
  * multiply-add), their lower median and maximum, the grid q = 2**e with the typical deviation
  * in [2**(e-1), 2**e), and med rounded to it half to even (nearbyint, the default rounding
- * mode). Returns 1 (m written), 0 (m = 0: nothing to subtract), -1 (a NaN/inf centre), -2
+ * mode) unless it is a multiple of q already (|med| >= 2**(p-1) q, where med / q could
+ * overflow); m = 0 when q is beyond the type's range. Returns 1 (m written), 0 (m = 0: nothing to subtract), -1 (a NaN/inf centre), -2
  * (no memory); *typical_out, *spread_out, *size_out as doubles. */
-#define FP_REFERENCE(T, NAME, LDEXP, ABS, RINT)                                              \
+#define FP_REFERENCE(T, NAME, LDEXP, ABS, RINT, MAX_EXP, MANT_DIG)                                              \
     static int NAME##_cmp(const void *a, const void *b)                                    \
     {                                                                                       \
         const T x = *(const T *)a, y = *(const T *)b;                                       \
@@ -381,14 +383,17 @@ done:
         if (typical == 0.0) return 1; /* most centres coincide: their common point */       \
         int e;                                                                              \
         frexp(typical, &e);                                                                 \
+        if (e > MAX_EXP - 1) return 0; /* q beyond the range: a grid coarser than any x */  \
         const double q = ldexp(1.0, e);                                                     \
         if ((double)size < q / 2) return 0;                                                 \
         const T qt = (T)q;                                                                  \
-        for (fp_size t = 0; t < d; t++) m[t] = RINT(m[t] / qt) * qt;                        \
+        const double on_grid = q * ldexp(1.0, MANT_DIG - 1); /* multiples of q already */   \
+        for (fp_size t = 0; t < d; t++)                                                     \
+            if (!((double)ABS(m[t]) >= on_grid)) m[t] = RINT(m[t] / qt) * qt;               \
         return 1;                                                                           \
     }
-FP_REFERENCE(float, reference_f32, ldexpf, fabsf, nearbyintf)
-FP_REFERENCE(double, reference_f64, ldexp, fabs, nearbyint)
+FP_REFERENCE(float, reference_f32, ldexpf, fabsf, nearbyintf, FLT_MAX_EXP, FLT_MANT_DIG)
+FP_REFERENCE(double, reference_f64, ldexp, fabs, nearbyint, DBL_MAX_EXP, DBL_MANT_DIG)
 
 /* reference(C, m) -> (kind, spread): C (k, d) float32/float64 contiguous; m (d,) of C's type,
  * contiguous, writable. kind 1: m holds the reference point; 0: it is 0; -1: a NaN/inf
@@ -432,7 +437,7 @@ static PyObject *pool(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
     pthread_mutex_lock(&fp_pool.mu);
     const int started = fp_pool.started;
     pthread_mutex_unlock(&fp_pool.mu);
-    return PyLong_FromLong(started);
+    return Py_BuildValue("iL", started, (long long)atomic_load(&fp_pool.helper_chunks));
 }
 
 static PyObject *level(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
@@ -460,7 +465,7 @@ static PyMethodDef methods[] = {
     {"reference", reference, METH_VARARGS,
      "The reference point of centres C into m (see kernel/_numerics.py and the .pyi)."},
     {"pool", pool, METH_NOARGS,
-     "How many worker threads this process's pool has started (0 before a threaded pass)."},
+     "(worker threads started by this process, chunks they have run): see the .pyi."},
     {"level", level, METH_NOARGS, "The widest build this CPU runs (an index into builds())."},
     {"builds", builds, METH_NOARGS, "The names of the builds compiled in, by level."},
     {NULL, NULL, 0, NULL},

@@ -35,6 +35,7 @@ def reference(
     m: npt.NDArray[_Float],  # (d,) C's dtype, contiguous, writable: the reference point
     /,
 ) -> tuple[int, float]: ...  # (1: m written, 0: m = 0, -1: NaN/inf centre; half the spread)
-def pool() -> int: ...  # worker threads started by this process (grows on demand, never shrinks)
+def pool() -> tuple[int, int]: ...  # (worker threads started by this process: grows on
+# demand, never shrinks; chunks they have run, the calling threads' not counted)
 def level() -> int: ...  # the widest build this CPU runs: an index into builds()
 def builds() -> tuple[str, ...]: ...  # e.g. ("SSE2", "AVX2+FMA", "AVX-512") or ("NEON",)

@@ -18,7 +18,9 @@
  *   helper: wait until gen changes; active += 1; j = pool.job; if j, run chunks of j;
  *           active -= 1.
  * A helper that reads the job incremented `active` before the caller cleared `pool.job`, so
- * the caller sees it and waits for it; one that reads NULL touches nothing. The caller never
+ * the caller sees it and waits for it; one that reads NULL touches nothing. A helper started
+ * for a job joins it (its first `seen` is the generation before the job was published);
+ * helpers beyond the job's `wanted` count go back to sleep without touching `active`. The caller never
  * waits for a helper that has not woken up. One job at a time: a second caller (another
  * Python thread; the GIL is released) that finds the pool busy runs its chunks alone (the same
  * result). A forked child starts with no helpers (pthread_atfork). */
@@ -56,9 +58,12 @@ static struct {
     _Atomic(fp_job *) job;
     atomic_ullong gen;
     atomic_int active, sleepers, waiting;
-    int started; /* helper threads running (under mu) */
+    atomic_int wanted;             /* helpers 0 .. wanted - 1 join the current job */
+    atomic_llong helper_chunks;    /* chunks run by helpers since the process started */
+    int started;                   /* helper threads running (under mu) */
+    unsigned long long start_gen[FP_MAX_HELPERS]; /* gen when helper i was created */
 } fp_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-             PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0, 0};
+             PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0, 0, 0, 0, {0}};
 
 static void fp_pause(void)
 {
@@ -76,22 +81,29 @@ static int64_t fp_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void fp_run_chunks(fp_job *job)
+static long long fp_run_chunks(fp_job *job)
 {
     ptrdiff_t i;
-    while ((i = (ptrdiff_t)atomic_fetch_add(&job->next, 1)) < job->parts) job->chunk(job, i);
+    long long ran = 0;
+    while ((i = (ptrdiff_t)atomic_fetch_add(&job->next, 1)) < job->parts) {
+        job->chunk(job, i);
+        ran++;
+    }
+    return ran;
 }
 
 static void *fp_helper(void *arg)
 {
     const int me = (int)(intptr_t)arg;
-    unsigned long long seen = atomic_load(&fp_pool.gen);
+    /* the generation before the job this helper was started for: it joins that job too */
+    unsigned long long seen = fp_pool.start_gen[me];
+    int spin = 1;
     for (;;) {
-        /* the next job: spin, then sleep */
-        const int64_t until = fp_now_ns() + FP_SPIN_NS;
+        /* the next job: spin (after a job: the next one comes soon in a loop), then sleep */
+        const int64_t until = fp_now_ns() + (spin ? FP_SPIN_NS : 0);
         for (int n = 0; atomic_load(&fp_pool.gen) == seen; n++) {
-            fp_pause();
-            if ((n & 255) == 255 && fp_now_ns() > until) {
+            if (spin) fp_pause();
+            if (!spin || ((n & 255) == 255 && fp_now_ns() > until)) {
                 pthread_mutex_lock(&fp_pool.mu);
                 atomic_fetch_add(&fp_pool.sleepers, 1);
                 while (atomic_load(&fp_pool.gen) == seen)
@@ -102,9 +114,12 @@ static void *fp_helper(void *arg)
             }
         }
         seen = atomic_load(&fp_pool.gen);
+        spin = me < atomic_load(&fp_pool.wanted);
+        if (!spin) continue; /* not asked to join (fewer threads than the pool has): sleep */
         atomic_fetch_add(&fp_pool.active, 1);
         fp_job *job = atomic_load(&fp_pool.job);
-        if (job != NULL && me < job->helpers) fp_run_chunks(job);
+        if (job != NULL && me < job->helpers)
+            atomic_fetch_add(&fp_pool.helper_chunks, fp_run_chunks(job));
         if (atomic_fetch_sub(&fp_pool.active, 1) == 1 && atomic_load(&fp_pool.waiting)) {
             pthread_mutex_lock(&fp_pool.mu);
             pthread_cond_broadcast(&fp_pool.done);
@@ -120,14 +135,23 @@ static int fp_grow(int want)
     if (want > FP_MAX_HELPERS) want = FP_MAX_HELPERS;
     pthread_mutex_lock(&fp_pool.mu);
     if (fp_pool.started < want) {
-        sigset_t all, old; /* helpers never take the process's signals (Python's handlers) */
+        /* helpers never take the process's asynchronous signals (Python's handlers run in the
+         * main thread); a fault in a helper still reaches faulthandler */
+        sigset_t all, old;
         sigfillset(&all);
+        sigdelset(&all, SIGSEGV);
+        sigdelset(&all, SIGBUS);
+        sigdelset(&all, SIGFPE);
+        sigdelset(&all, SIGILL);
+        sigdelset(&all, SIGABRT);
         pthread_sigmask(SIG_BLOCK, &all, &old);
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         while (fp_pool.started < want) {
             pthread_t t;
+            /* the caller publishes its job after this: the new helper joins it */
+            fp_pool.start_gen[fp_pool.started] = atomic_load(&fp_pool.gen);
             if (pthread_create(&t, &attr, fp_helper, (void *)(intptr_t)fp_pool.started) != 0)
                 break;
             fp_pool.started++;
@@ -148,6 +172,7 @@ static int fp_pool_run(fp_job *job, int threads)
     job->helpers = 0;
     if (threads > 1 && job->parts > 1 && pthread_mutex_trylock(&fp_pool.busy) == 0) {
         job->helpers = fp_grow(threads - 1);
+        atomic_store(&fp_pool.wanted, job->helpers);
         atomic_store(&fp_pool.job, job);
         atomic_fetch_add(&fp_pool.gen, 1);
         if (atomic_load(&fp_pool.sleepers) > 0) {
@@ -176,23 +201,41 @@ static int fp_pool_run(fp_job *job, int threads)
     return 1;
 }
 
-/* A forked child has the parent's memory but none of its helper threads. */
-static void fp_pool_after_fork(void)
+/* fork(): the forking thread takes both locks first (a pass running in another thread
+ * finishes before the fork), so the child's copies are in a known state: held by its one
+ * thread, which releases them. The child has the parent's memory but none of its helper
+ * threads: it starts with none. */
+static void fp_pool_before_fork(void)
 {
-    pthread_mutex_init(&fp_pool.mu, NULL);
-    pthread_mutex_init(&fp_pool.busy, NULL);
-    pthread_cond_init(&fp_pool.wake, NULL);
+    pthread_mutex_lock(&fp_pool.busy);
+    pthread_mutex_lock(&fp_pool.mu);
+}
+
+static void fp_pool_after_fork_parent(void)
+{
+    pthread_mutex_unlock(&fp_pool.mu);
+    pthread_mutex_unlock(&fp_pool.busy);
+}
+
+static void fp_pool_after_fork_child(void)
+{
+    pthread_cond_init(&fp_pool.wake, NULL); /* no thread waits on them in the child */
     pthread_cond_init(&fp_pool.done, NULL);
     atomic_store(&fp_pool.job, NULL);
     atomic_store(&fp_pool.active, 0);
     atomic_store(&fp_pool.sleepers, 0);
     atomic_store(&fp_pool.waiting, 0);
+    atomic_store(&fp_pool.wanted, 0);
+    atomic_store(&fp_pool.helper_chunks, 0);
     fp_pool.started = 0;
+    pthread_mutex_unlock(&fp_pool.mu);
+    pthread_mutex_unlock(&fp_pool.busy);
 }
 
 static int fp_pool_init(void)
 {
-    return pthread_atfork(NULL, NULL, fp_pool_after_fork);
+    return pthread_atfork(fp_pool_before_fork, fp_pool_after_fork_parent,
+                          fp_pool_after_fork_child);
 }
 
 #endif /* ARGMIN_KMEANS_FASTPASS_POOL_H */

@@ -93,8 +93,11 @@ def _reference_torch(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
     elif typical == 0.0:  # most centres coincide: their common point, exactly
         m = med
     else:
-        q = math.ldexp(1.0, math.frexp(typical)[1])  # 2 typical in [q, 2q)
-        m = None if size < q / 2 else torch.round(med / q) * q  # |med| < q/2 rounds to 0
+        q = _grid(typical, C.dtype)  # 2 typical in [q, 2q)
+        if q is None or size < q / 2:  # |med| < q/2 rounds to 0
+            m = None
+        else:  # entries at or above 2**(p-1) q are on the grid already (and med / q may overflow)
+            m = torch.where(med.abs() >= q * _ON_GRID[C.dtype], med, torch.round(med / q) * q)
     return m, math.ldexp(1.0, -scale_exponent(spread, C.dtype))
 
 
@@ -115,9 +118,27 @@ def _reference_numpy(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
     elif typical == 0.0:
         m = torch.from_numpy(med)
     else:
-        q = math.ldexp(1.0, math.frexp(typical)[1])
-        m = None if size < q / 2 else torch.from_numpy(np.round(med / q) * q)
+        q = _grid(typical, C.dtype)
+        if q is None or size < q / 2:
+            m = None
+        else:
+            with np.errstate(over="ignore"):  # the entries where med / q overflows keep med
+                m = torch.from_numpy(np.where(np.abs(med) >= q * _ON_GRID[C.dtype], med,
+                                              np.round(med / q) * q))
     return m, math.ldexp(1.0, -scale_exponent(spread, C.dtype))
+
+
+#: |med| >= 2**(p - 1) q (p: the dtype's significand bits) is a multiple of q already.
+_ON_GRID = {torch.float32: 2.0**23, torch.float64: 2.0**52}
+#: The largest power-of-two exponent of each dtype.
+_MAX_EXP = {torch.float32: 127, torch.float64: 1023}
+
+
+def _grid(typical: float, dtype: torch.dtype) -> float | None:
+    """The grid ``q = 2**e`` with ``typical`` in ``[2**(e-1), 2**e)``, or None when ``q`` is
+    beyond the dtype's range (a grid coarser than every number: the reference point is 0)."""
+    e = math.frexp(typical)[1]
+    return None if e > _MAX_EXP[dtype] else math.ldexp(1.0, e)
 
 
 def _reference_c(C: torch.Tensor, fastpass: ModuleType) -> tuple[torch.Tensor | None, float]:
