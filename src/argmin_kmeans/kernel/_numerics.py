@@ -46,6 +46,8 @@ from types import ModuleType
 import numpy as np
 import torch
 
+from ._backend import _fastpass, compiled_state
+
 __all__ = ["SAFE_EXP", "FLOOR", "reference", "scale_exponent", "unscale_inertia"]
 
 #: Spreads of the shifted centres within ``[2**-SAFE_EXP, 2**SAFE_EXP]`` need no scaling.
@@ -71,8 +73,6 @@ def reference(C: torch.Tensor) -> tuple[torch.Tensor | None, float]:
     synchronisation. See the module docstring for why.
     """
     if C.device.type == "cpu":  # CPU: no torch ops on k x d numbers (a few us each)
-        from ._backend import _fastpass, compiled_state  # (imported: _backend is loaded first)
-
         if _fastpass is not None and compiled_state().available:
             return _reference_c(C, _fastpass)
         return _reference_numpy(C)
